@@ -1,0 +1,89 @@
+use std::fmt;
+use std::path::PathBuf;
+
+/// Where a config value came from: a file and line, or the environment, or a built-in default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    File { path: PathBuf, line: usize },
+    Env(String),
+    Default,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File { path, line } => write!(f, "{}:{}", path.display(), line),
+            Origin::Env(var) => write!(f, "environment variable {var}"),
+            Origin::Default => f.write_str("built-in default"),
+        }
+    }
+}
+
+/// One problem in the configuration, naming where it is and what it concerns.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    /// The file (and line) the problem is at; `None` for problems with no place, such as a
+    /// required section that is missing.
+    pub origin: Option<Origin>,
+    pub section: Option<String>,
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn at(origin: Origin, message: impl Into<String>) -> Self {
+        ConfigError {
+            origin: Some(origin),
+            section: None,
+            key: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn in_section(mut self, section: &str) -> Self {
+        self.section = Some(section.to_string());
+        self
+    }
+
+    pub fn for_key(mut self, key: &str) -> Self {
+        self.key = Some(key.to_string());
+        self
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(origin) = &self.origin {
+            write!(f, "{origin}: ")?;
+        }
+        match (&self.section, &self.key) {
+            (Some(section), Some(key)) => write!(f, "[{section}] {key}: ")?,
+            (Some(section), None) => write!(f, "[{section}]: ")?,
+            (None, Some(key)) => write!(f, "{key}: ")?,
+            (None, None) => {}
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Every problem found, so an operator fixes them in one pass.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, error) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<ConfigError> for ConfigErrors {
+    fn from(error: ConfigError) -> Self {
+        ConfigErrors(vec![error])
+    }
+}
