@@ -1,1 +1,23 @@
-fn main() {}
+//! `switchboard`: the command line. Everything it runs lives in the core and plugins crates.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    cli::logging::init(args.log_format, &args.log_level);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = runtime.block_on(cli::run(args));
+    // The console reader thread may be blocked on stdin; don't wait for it.
+    runtime.shutdown_background();
+    code
+}

@@ -1,1 +1,15 @@
+//! Switchboard's built-in plugins, one folder per kind and one file or folder per plugin.
 
+pub mod commands;
+pub mod connectors;
+
+use std::sync::Arc;
+
+use switchboard_core::Plugin;
+
+/// Every built-in plugin, in registration order.
+pub fn builtins() -> Vec<Arc<dyn Plugin>> {
+    let mut plugins = commands::all();
+    plugins.push(Arc::new(connectors::console::ConsolePlugin));
+    plugins
+}

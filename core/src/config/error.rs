@@ -6,6 +6,8 @@ use std::path::PathBuf;
 pub enum Origin {
     File { path: PathBuf, line: usize },
     Env(String),
+    /// Set by a command-line option, such as `switchboard console` turning the console on.
+    CommandLine,
     Default,
 }
 
@@ -14,6 +16,7 @@ impl fmt::Display for Origin {
         match self {
             Origin::File { path, line } => write!(f, "{}:{}", path.display(), line),
             Origin::Env(var) => write!(f, "environment variable {var}"),
+            Origin::CommandLine => f.write_str("command line"),
             Origin::Default => f.write_str("built-in default"),
         }
     }

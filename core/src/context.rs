@@ -1,0 +1,161 @@
+//! The handle every plugin part gets: publish and subscribe, send, storage, config, and the
+//! bot's own controls.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use arc_swap::ArcSwap;
+use async_trait::async_trait;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::bus::{Bus, Subscription};
+use crate::config::Config;
+use crate::event::{Event, Outbound, Target};
+use crate::ignore::IgnoreList;
+use crate::registry::{CommandTable, PluginRecord};
+use crate::store::{ScopedStore, Store};
+
+/// What the bot is, for `version` and `uptime`.
+#[derive(Debug, Clone)]
+pub struct BotInfo {
+    pub name: String,
+    pub version: String,
+    pub started: Instant,
+    pub started_at: SystemTime,
+}
+
+/// Operations on the running bot that commands such as `reload` and `shutdown` use.
+#[async_trait]
+pub trait BotControl: Send + Sync {
+    /// Re-reads the config and applies it; the answer summarises what changed, the error
+    /// lists what is wrong (and nothing was changed).
+    async fn reload(&self) -> Result<String, String>;
+    fn shutdown(&self);
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    #[error("no connector is named `{0}`")]
+    UnknownConnector(String),
+    #[error("connector `{0}` has stopped")]
+    ConnectorStopped(String),
+}
+
+/// A message or a flush request on its way to one connector's outbound queue.
+pub(crate) enum OutboundRequest {
+    Send(Outbound),
+    /// Answered once everything queued before it has been handed to the connector.
+    Flush(tokio::sync::oneshot::Sender<()>),
+}
+
+pub(crate) type OutboundQueues = HashMap<String, mpsc::Sender<OutboundRequest>>;
+
+pub(crate) struct Shared {
+    pub bus: Bus,
+    pub store: Arc<dyn Store>,
+    pub outbound: ArcSwap<OutboundQueues>,
+    pub config: ArcSwap<Config>,
+    pub commands: ArcSwap<CommandTable>,
+    pub plugins: ArcSwap<Vec<PluginRecord>>,
+    pub ignore: IgnoreList,
+    pub info: BotInfo,
+    pub control: Arc<dyn BotControl>,
+    pub shutdown: CancellationToken,
+}
+
+#[derive(Clone)]
+pub struct Context {
+    shared: Arc<Shared>,
+    plugin: Arc<str>,
+}
+
+impl Context {
+    pub(crate) fn new(shared: Arc<Shared>, plugin: &str) -> Self {
+        Context { shared, plugin: plugin.into() }
+    }
+
+    /// The same bot, seen by another plugin.
+    pub fn for_plugin(&self, plugin: &str) -> Context {
+        Context::new(self.shared.clone(), plugin)
+    }
+
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    pub fn plugin_name(&self) -> &str {
+        &self.plugin
+    }
+
+    pub fn publish(&self, event: Event) {
+        self.shared.bus.publish(event);
+    }
+
+    pub fn subscribe(&self) -> Subscription {
+        self.shared.bus.subscribe()
+    }
+
+    pub fn bus(&self) -> &Bus {
+        &self.shared.bus
+    }
+
+    /// Queues a message for its connector, which splits and paces it as configured.
+    pub async fn send(&self, target: Target, text: impl Into<String>) -> Result<(), SendError> {
+        let outbound = Outbound { target, text: text.into() };
+        let queue = {
+            let queues = self.shared.outbound.load();
+            queues
+                .get(&outbound.target.connector)
+                .cloned()
+                .ok_or_else(|| SendError::UnknownConnector(outbound.target.connector.clone()))?
+        };
+        let connector = outbound.target.connector.clone();
+        self.shared.bus.publish(Event::Outbound(Arc::new(outbound.clone())));
+        queue
+            .send(OutboundRequest::Send(outbound))
+            .await
+            .map_err(|_| SendError::ConnectorStopped(connector))
+    }
+
+    /// The whole store, shared by every plugin.
+    pub fn store(&self) -> Arc<dyn Store> {
+        self.shared.store.clone()
+    }
+
+    /// Key-value storage private to this plugin.
+    pub fn storage(&self) -> ScopedStore {
+        ScopedStore::new(self.shared.store.clone(), &format!("plugin:{}", self.plugin))
+    }
+
+    /// The config as last loaded (it changes on reload).
+    pub fn config(&self) -> Arc<Config> {
+        self.shared.config.load_full()
+    }
+
+    pub fn commands(&self) -> Arc<CommandTable> {
+        self.shared.commands.load_full()
+    }
+
+    pub fn plugins(&self) -> Arc<Vec<PluginRecord>> {
+        self.shared.plugins.load_full()
+    }
+
+    pub fn ignore_list(&self) -> &IgnoreList {
+        &self.shared.ignore
+    }
+
+    pub fn info(&self) -> &BotInfo {
+        &self.shared.info
+    }
+
+    pub fn control(&self) -> &dyn BotControl {
+        self.shared.control.as_ref()
+    }
+
+    /// Cancelled when the bot begins to shut down.
+    pub fn shutdown_signal(&self) -> CancellationToken {
+        self.shared.shutdown.clone()
+    }
+}

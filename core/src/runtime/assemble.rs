@@ -1,0 +1,89 @@
+//! From config and plugins to a checked registry: what `run`, `console`, `check-config` and
+//! `plugins` all do first.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::config::{Config, ConfigError, ConfigErrors, Origin, SectionSpec};
+use crate::plugin::{Plugin, PluginBuilder, Source};
+use crate::registry::{self, Candidate, Registry, RegistryError};
+use crate::suggest::did_you_mean;
+
+use super::specs::{self, CoreSettings};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("{0}")]
+    Config(#[from] ConfigErrors),
+    #[error("{0}")]
+    Registry(#[from] RegistryError),
+    #[error("--strict: a local plugin was refused: {0}")]
+    Strict(String),
+    #[error("{0}")]
+    Store(#[from] crate::store::StoreError),
+}
+
+pub struct Assembly {
+    pub core: CoreSettings,
+    pub registry: Registry,
+    pub specs: Vec<SectionSpec>,
+}
+
+/// Every section any part of the bot reads: the core's and each plugin's.
+pub fn all_sections(plugins: &[(Source, Arc<dyn Plugin>)]) -> Vec<SectionSpec> {
+    let mut sections = specs::core_sections();
+    for (_, plugin) in plugins {
+        sections.extend(plugin.config_sections());
+    }
+    sections
+}
+
+/// Validates the config against every declared section, builds every plugin, and claims their
+/// parts. Every problem is reported, not just the first.
+pub fn assemble(config: &Config, plugins: &[(Source, Arc<dyn Plugin>)]) -> Result<Assembly, StartupError> {
+    let sections = all_sections(plugins);
+    let mut errors = config.validate(&sections);
+    let core = specs::read(config);
+    let mut candidates = Vec::new();
+    let mut known_commands = HashSet::new();
+    for (source, plugin) in plugins {
+        let mut builder = PluginBuilder::new(config);
+        if let Err(e) = plugin.build(&mut builder) {
+            errors.push(e);
+            continue;
+        }
+        let parts = builder.into_parts();
+        known_commands.extend(parts.commands.iter().map(|c| c.spec().name));
+        candidates.push(Candidate { name: plugin.name().to_string(), source: source.clone(), parts });
+    }
+    let core = match core {
+        Ok(core) => Some(core),
+        Err(e) => {
+            errors.extend(e);
+            None
+        }
+    };
+    if let Some(core) = &core {
+        let mut unknown: Vec<_> = core.overrides.keys().filter(|name| !known_commands.contains(*name)).collect();
+        unknown.sort();
+        for name in unknown {
+            let origin = config
+                .section(&format!("Command.{name}"))
+                .or_else(|| config.sections().find(|s| s.name.eq_ignore_ascii_case(&format!("Command.{name}"))))
+                .map(|s| s.origin.clone())
+                .unwrap_or(Origin::Default);
+            let hint = did_you_mean(name, known_commands.iter().map(String::as_str))
+                .map(|c| format!("; did you mean [Command.{c}]?"))
+                .unwrap_or_default();
+            errors.push(ConfigError::at(origin, format!("no command is named `{name}`{hint}")).in_section(&format!("Command.{name}")));
+        }
+    }
+    errors.dedup();
+    match core {
+        Some(core) if errors.is_empty() => {
+            let registry = registry::build(candidates, &core.overrides)?;
+            Ok(Assembly { core, registry, specs: sections })
+        }
+        _ => Err(ConfigErrors(errors).into()),
+    }
+}

@@ -1,0 +1,276 @@
+//! The running bot: assembles plugins, starts connectors, services and the dispatcher, and
+//! shuts them down in order (stop intake, finish dispatching, stop services, flush outbound).
+
+mod assemble;
+mod control;
+mod outbound_worker;
+mod shared;
+pub mod specs;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+pub use assemble::{all_sections, assemble, Assembly, StartupError};
+pub use specs::{connector_keys, ConnectorCommon};
+
+use crate::config::{Config, ConfigErrors};
+use crate::connector::ConnectorIo;
+use crate::context::{Context, OutboundRequest};
+use crate::dispatch::Dispatcher;
+use crate::event::{Event, Message, StateChange};
+use crate::plugin::{Plugin, Source};
+use crate::service::{ServiceState, Supervisor, SupervisorSettings};
+use crate::store::{SqliteStore, Store};
+use control::{ChannelControl, ControlRequest};
+
+/// Re-reads the config the bot was started with, for `!reload` and SIGHUP.
+pub type ConfigLoader = Arc<dyn Fn() -> Result<Config, ConfigErrors> + Send + Sync>;
+
+pub struct BotOptions {
+    pub version: String,
+    /// Any refused local plugin stops the start.
+    pub strict: bool,
+    pub load_config: ConfigLoader,
+    /// Overrides `[Store]`, e.g. an in-memory store in tests.
+    pub store: Option<Arc<dyn Store>>,
+}
+
+/// How long shutdown waits for each stage before going on without it.
+const STAGE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Runs the bot until SIGINT, SIGTERM, `!shutdown` or a connector's request (console EOF).
+pub async fn run(plugins: Vec<(Source, Arc<dyn Plugin>)>, options: BotOptions) -> Result<(), StartupError> {
+    let started = std::time::Instant::now();
+    let config = (options.load_config)()?;
+    if config.files().is_empty() {
+        tracing::info!("no config.ini found: running on built-in defaults (console connector, SQLite under data/)");
+    }
+    let assembly = assemble(&config, &plugins)?;
+    if options.strict {
+        if let Some(conflict) = assembly.registry.rejections.first() {
+            return Err(StartupError::Strict(conflict.to_string()));
+        }
+    }
+    let store: Arc<dyn Store> = match options.store.clone() {
+        Some(store) => store,
+        None => Arc::new(SqliteStore::open(&assembly.core.sqlite_path)?),
+    };
+
+    let shutdown = CancellationToken::new();
+    let (control_tx, mut control_rx) = mpsc::channel(8);
+    let control = Arc::new(ChannelControl { requests: control_tx, shutdown: shutdown.clone() });
+    let registry = assembly.registry;
+    let shared = shared::build(shared::Parts {
+        config,
+        store,
+        registry: &registry,
+        bot_name: assembly.core.bot_name.clone(),
+        version: options.version.clone(),
+        control,
+        shutdown: shutdown.clone(),
+    })
+    .await?;
+    let ctx = Context::new(shared.clone(), "core");
+
+    let mut outbound_tasks = Vec::new();
+    let mut queues = std::collections::HashMap::new();
+    for (_, connector) in &registry.connectors {
+        let (tx, task) = outbound_worker::spawn(connector.clone(), ctx.bus().clone());
+        queues.insert(connector.name().to_string(), tx);
+        outbound_tasks.push(task);
+    }
+    shared.outbound.store(Arc::new(queues));
+
+    let dispatcher = Arc::new(Dispatcher::new(specs::dispatch_settings(&assembly.core, &registry.connectors), ctx.clone()));
+    let (inbound_tx, inbound_rx) = mpsc::channel::<Message>(1024);
+    let dispatch_task = tokio::spawn(dispatch_loop(inbound_rx, dispatcher.clone(), ctx.clone()));
+
+    let mut supervisors = Vec::new();
+    for (plugin, service) in &registry.services {
+        let state_ctx = ctx.clone();
+        let plugin = plugin.clone();
+        let on_state = move |name: &str, state: &ServiceState| {
+            if let ServiceState::Failed(why) = state {
+                shared::mark_faulted(&state_ctx, &plugin, why);
+            }
+            state_ctx.publish(Event::State(Arc::new(StateChange {
+                component: format!("service:{name}"),
+                state: format!("{state:?}"),
+                detail: None,
+            })));
+        };
+        supervisors.push(Supervisor::spawn(service.clone(), SupervisorSettings::default(), on_state));
+    }
+
+    let intake = CancellationToken::new();
+    let mut connector_tasks = JoinSet::new();
+    for (plugin, connector) in &registry.connectors {
+        let io = ConnectorIo::new(inbound_tx.clone(), intake.clone(), shutdown.clone());
+        let connector = connector.clone();
+        let ctx = ctx.clone();
+        let plugin = plugin.clone();
+        connector_tasks.spawn(async move {
+            let name = connector.name().to_string();
+            let outcome = tokio::spawn(async move { connector.run(io).await }).await;
+            let why = match outcome {
+                Ok(Ok(())) => return,
+                Ok(Err(e)) => e.to_string(),
+                Err(join) if join.is_panic() => format!("panicked: {}", crate::dispatch::panic_message(join.into_panic().as_ref())),
+                Err(_) => return,
+            };
+            tracing::error!(connector = %name, error = %why, "connector stopped");
+            shared::mark_faulted(&ctx, &plugin, &why);
+        });
+    }
+    drop(inbound_tx);
+
+    let reloader = Reloader { plugins, options, dispatcher: dispatcher.clone(), ctx: ctx.clone() };
+    tracing::info!(
+        connectors = registry.connectors.len(),
+        commands = registry.commands.len(),
+        services = registry.services.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "switchboard ready"
+    );
+
+    let mut hangup = signal_stream(SignalKind::Hangup);
+    let mut interrupt = signal_stream(SignalKind::Interrupt);
+    let mut terminate = signal_stream(SignalKind::Terminate);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = interrupt.recv() => { tracing::info!("SIGINT: shutting down"); break }
+            _ = terminate.recv() => { tracing::info!("SIGTERM: shutting down"); break }
+            _ = hangup.recv() => match reloader.reload() {
+                Ok(summary) => tracing::info!("SIGHUP: {summary}"),
+                Err(errors) => tracing::error!("SIGHUP: reload refused:\n{errors}"),
+            },
+            Some(request) = control_rx.recv() => match request {
+                ControlRequest::Reload(answer) => { let _ = answer.send(reloader.reload()); }
+            },
+        }
+    }
+
+    // Shutdown, in order: stop intake, finish what was received, stop services, flush replies.
+    shutdown.cancel();
+    ctx.publish(Event::Shutdown);
+    intake.cancel();
+    let stage = |what: &'static str| move |_| tracing::warn!("shutdown: {what} did not finish within {STAGE_TIMEOUT:?}");
+    let _ = tokio::time::timeout(STAGE_TIMEOUT, async { while connector_tasks.join_next().await.is_some() {} })
+        .await
+        .map_err(stage("connectors"));
+    connector_tasks.abort_all();
+    let _ = tokio::time::timeout(STAGE_TIMEOUT, dispatch_task).await.map_err(stage("dispatch"));
+    for supervisor in supervisors {
+        supervisor.shutdown().await;
+    }
+    let queues = shared.outbound.load_full();
+    for queue in queues.values() {
+        let (done, flushed) = tokio::sync::oneshot::channel();
+        if queue.send(OutboundRequest::Flush(done)).await.is_ok() {
+            let _ = tokio::time::timeout(STAGE_TIMEOUT, flushed).await.map_err(stage("outbound flush"));
+        }
+    }
+    tracing::info!("switchboard stopped");
+    Ok(())
+}
+
+async fn dispatch_loop(mut inbound: mpsc::Receiver<Message>, dispatcher: Arc<Dispatcher>, ctx: Context) {
+    while let Some(message) = inbound.recv().await {
+        let message = Arc::new(message);
+        ctx.publish(Event::Inbound(message.clone()));
+        for reply in dispatcher.handle(message).await {
+            if let Err(e) = ctx.send(reply.target, reply.text).await {
+                tracing::error!(error = %e, "a reply could not be sent");
+            }
+        }
+    }
+}
+
+struct Reloader {
+    plugins: Vec<(Source, Arc<dyn Plugin>)>,
+    options: BotOptions,
+    dispatcher: Arc<Dispatcher>,
+    ctx: Context,
+}
+
+impl Reloader {
+    /// Re-reads the config and swaps in new settings and commands at once, or changes nothing.
+    fn reload(&self) -> Result<String, String> {
+        let config = (self.options.load_config)().map_err(|e| e.to_string())?;
+        let assembly = assemble(&config, &self.plugins).map_err(|e| e.to_string())?;
+        if self.options.strict {
+            if let Some(conflict) = assembly.registry.rejections.first() {
+                return Err(format!("--strict: a local plugin would be refused: {conflict}"));
+            }
+        }
+        let registry = assembly.registry;
+        let mut settings = specs::dispatch_settings(&assembly.core, &registry.connectors);
+        // Connectors keep running across a reload; keep the admins of those that run.
+        let running = self.dispatcher.settings();
+        settings.admins.retain(|name, _| running.admins.contains_key(name));
+        let commands = registry.commands.len();
+        shared::swap(&self.ctx, config, registry);
+        self.dispatcher.update(settings);
+        Ok(format!(
+            "config reloaded: {commands} commands. Changes to connectors, services and sinks take effect on restart."
+        ))
+    }
+}
+
+#[derive(Clone, Copy)]
+enum SignalKind {
+    Hangup,
+    Interrupt,
+    Terminate,
+}
+
+/// A stream of one signal; on platforms without it, a stream that never yields.
+fn signal_stream(kind: SignalKind) -> mpsc::Receiver<()> {
+    let (tx, rx) = mpsc::channel(1);
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind as Unix};
+        let unix = match kind {
+            SignalKind::Hangup => Unix::hangup(),
+            SignalKind::Interrupt => Unix::interrupt(),
+            SignalKind::Terminate => Unix::terminate(),
+        };
+        if let Ok(mut stream) = signal(unix) {
+            tokio::spawn(async move {
+                while stream.recv().await.is_some() {
+                    if tx.send(()).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    std::mem::forget(tx);
+    rx
+}
+
+/// The shared state of a bot that runs no connectors, for [`TestBot`](crate::testbot::TestBot).
+pub(crate) async fn shared_for_tests(
+    config: Config,
+    store: Arc<dyn Store>,
+    assembly: &Assembly,
+    control: Arc<dyn crate::context::BotControl>,
+    shutdown: CancellationToken,
+) -> Result<Arc<crate::context::Shared>, crate::store::StoreError> {
+    shared::build(shared::Parts {
+        config,
+        store,
+        registry: &assembly.registry,
+        bot_name: assembly.core.bot_name.clone(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        control,
+        shutdown,
+    })
+    .await
+}

@@ -1,0 +1,48 @@
+//! Sinks: HTTP routes where external systems POST events that become chat messages.
+
+use std::fmt;
+
+use crate::context::Context;
+
+/// The address a sink listens on; sinks on the same address share one server.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ListenerAddr {
+    pub bind: String,
+    pub port: u16,
+}
+
+impl fmt::Display for ListenerAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.bind.contains(':') {
+            write!(f, "[{}]:{}", self.bind, self.port)
+        } else {
+            write!(f, "{}:{}", self.bind, self.port)
+        }
+    }
+}
+
+/// One method and path a sink answers, claimed in the registry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RouteSpec {
+    pub method: String,
+    /// The path, with `{name}` for one variable segment, e.g. `/{conversation}`.
+    pub path: String,
+}
+
+impl RouteSpec {
+    pub fn new(method: &str, path: &str) -> Self {
+        RouteSpec { method: method.to_uppercase(), path: path.to_string() }
+    }
+}
+
+pub type SinkFilter = warp::filters::BoxedFilter<(warp::reply::Response,)>;
+
+pub trait Sink: Send + Sync + 'static {
+    /// The instance name, e.g. `jsonrpc` or `jsonrpc.alerts`.
+    fn name(&self) -> &str;
+    fn listener(&self) -> ListenerAddr;
+    /// The routes, for the registry; `filter` must answer exactly these.
+    fn routes(&self) -> Vec<RouteSpec>;
+    /// The warp filter that serves the routes; it publishes what it accepts through `ctx`.
+    fn filter(&self, ctx: Context) -> SinkFilter;
+}

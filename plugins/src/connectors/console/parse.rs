@@ -1,0 +1,106 @@
+//! The console's line format.
+//!
+//! In: `#channel SENDER: text` (a channel message), `@SENDER text` (a direct message), anything
+//! else a direct message from `console`. Out: `[#channel] text` or `[@USER] text`.
+
+use switchboard_core::{Conversation, Target};
+
+/// The sender of lines that name none.
+pub const DEFAULT_SENDER: &str = "console";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleLine {
+    pub conversation: Conversation,
+    pub sender: String,
+    pub text: String,
+}
+
+pub fn parse_line(line: &str) -> ConsoleLine {
+    let line = line.trim_end_matches(['\r', '\n']);
+    if let Some(rest) = line.strip_prefix('#') {
+        if let Some((channel, message)) = rest.split_once(char::is_whitespace) {
+            if !channel.is_empty() {
+                let (sender, text) = match message.split_once(':') {
+                    Some((sender, text)) if !sender.trim().is_empty() && !sender.trim().contains(' ') => {
+                        (sender.trim(), text.trim())
+                    }
+                    _ => (DEFAULT_SENDER, message.trim()),
+                };
+                return ConsoleLine {
+                    conversation: Conversation::Channel(format!("#{channel}")),
+                    sender: sender.to_string(),
+                    text: text.to_string(),
+                };
+            }
+        }
+    }
+    if let Some(rest) = line.strip_prefix('@') {
+        if let Some((sender, text)) = rest.split_once(char::is_whitespace) {
+            if !sender.is_empty() {
+                return ConsoleLine {
+                    conversation: Conversation::Direct(sender.to_string()),
+                    sender: sender.to_string(),
+                    text: text.trim().to_string(),
+                };
+            }
+        }
+    }
+    ConsoleLine {
+        conversation: Conversation::Direct(DEFAULT_SENDER.to_string()),
+        sender: DEFAULT_SENDER.to_string(),
+        text: line.trim().to_string(),
+    }
+}
+
+pub fn format_reply(target: &Target, text: &str) -> String {
+    match &target.conversation {
+        Conversation::Channel(channel) => format!("[{channel}] {text}"),
+        Conversation::Direct(user) => format!("[@{user}] {text}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_channel_line_names_channel_and_sender() {
+        let line = parse_line("#meshmonday HOWL: check in");
+        assert_eq!(line.conversation, Conversation::Channel("#meshmonday".into()));
+        assert_eq!(line.sender, "HOWL");
+        assert_eq!(line.text, "check in");
+    }
+
+    #[test]
+    fn a_channel_line_without_a_sender_comes_from_console() {
+        let line = parse_line("#general !ping");
+        assert_eq!(line.sender, "console");
+        assert_eq!(line.text, "!ping");
+        let line = parse_line("#general hello there: friend");
+        assert_eq!(line.sender, "console");
+        assert_eq!(line.text, "hello there: friend");
+    }
+
+    #[test]
+    fn an_at_line_is_a_direct_message_from_that_user() {
+        let line = parse_line("@bob !help ping");
+        assert_eq!(line.conversation, Conversation::Direct("bob".into()));
+        assert_eq!(line.sender, "bob");
+        assert_eq!(line.text, "!help ping");
+    }
+
+    #[test]
+    fn anything_else_is_a_direct_message_from_console() {
+        for text in ["!ping", "#", "@", "# spaced", "hello: world"] {
+            let line = parse_line(text);
+            assert_eq!(line.conversation, Conversation::Direct("console".into()), "{text}");
+            assert_eq!(line.text, text.trim());
+        }
+    }
+
+    #[test]
+    fn replies_are_tagged_with_their_conversation() {
+        assert_eq!(format_reply(&Target::channel("c", "#general"), "pong"), "[#general] pong");
+        assert_eq!(format_reply(&Target::direct("c", "bob"), "pong"), "[@bob] pong");
+    }
+}

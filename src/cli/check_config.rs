@@ -1,0 +1,48 @@
+//! `switchboard check-config`: every problem at once, exit 1 when there is any.
+
+use std::process::ExitCode;
+
+use switchboard_core::runtime::{assemble, StartupError};
+
+use super::start::{builtins, loader};
+use super::ConfigArgs;
+
+pub fn run(args: ConfigArgs) -> ExitCode {
+    let config = match loader(&args, false)() {
+        Ok(config) => config,
+        Err(errors) => return report(&StartupError::Config(errors)),
+    };
+    match assemble(&config, &builtins()) {
+        Err(e) => report(&e),
+        Ok(assembly) => {
+            for conflict in &assembly.registry.rejections {
+                eprintln!("warning: local plugin refused: {conflict}");
+            }
+            if args.strict && !assembly.registry.rejections.is_empty() {
+                eprintln!("error: --strict: {} local plugin conflict(s)", assembly.registry.rejections.len());
+                return ExitCode::FAILURE;
+            }
+            let files: Vec<String> = config.files().iter().map(|f| f.display().to_string()).collect();
+            let source = if files.is_empty() { "built-in defaults".to_string() } else { files.join(" + ") };
+            println!(
+                "config OK ({source}): {} plugins, {} commands, {} connectors, {} services, {} sinks",
+                assembly.registry.plugins.len(),
+                assembly.registry.commands.len(),
+                assembly.registry.connectors.len(),
+                assembly.registry.services.len(),
+                assembly.registry.sinks.len(),
+            );
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn report(error: &StartupError) -> ExitCode {
+    let text = error.to_string();
+    let count = text.lines().count();
+    for line in text.lines() {
+        eprintln!("error: {line}");
+    }
+    eprintln!("{count} error(s); nothing was started");
+    ExitCode::FAILURE
+}
