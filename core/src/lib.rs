@@ -4,7 +4,9 @@
 pub mod bus;
 pub mod config;
 pub mod event;
+pub mod store;
 pub mod suggest;
 
 pub use bus::{Bus, Subscription};
 pub use event::{Conversation, Custom, Delivery, Event, Message, Outbound, StateChange, Target};
+pub use store::{ScopedStore, SqliteStore, Store, StoreError};
