@@ -1,0 +1,223 @@
+//! The embedded default backend: one SQLite file in WAL mode.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+use super::{Store, StoreError};
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Schema changes, in order. Append, never edit: a database records how many it has run in
+/// `PRAGMA user_version`, and each one runs once, in its own transaction.
+const MIGRATIONS: &[&str] = &[
+    // 1: the key-value table behind `Store`. updated_at is unix seconds.
+    "CREATE TABLE kv (
+        scope TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (scope, key)
+    )",
+];
+
+/// Cheap to clone: clones share one connection.
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// creates parent folders, opens, sets journal_mode=WAL, synchronous=NORMAL, busy_timeout 5s, runs migrations
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            let created = if parent.exists() && !parent.is_dir() {
+                // create_dir_all would only say "File exists".
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::NotADirectory,
+                    "it exists and is not a folder",
+                ))
+            } else {
+                std::fs::create_dir_all(parent)
+            };
+            created.map_err(|source| StoreError::CreateDir {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(open_err)?;
+        // SQLite opens lazily: an unusable file only shows up at the first statement, here.
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        let mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+            .map_err(open_err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(
+                path = %path.display(),
+                journal_mode = %mode,
+                "the store could not switch to WAL mode; writers will block readers"
+            );
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_err)?;
+        Self::migrated(conn, path.to_path_buf())
+    }
+
+    pub fn in_memory() -> Result<Self, StoreError> {
+        let path = PathBuf::from(":memory:");
+        let conn = Connection::open_in_memory().map_err(|source| StoreError::Open {
+            path: path.clone(),
+            source,
+        })?;
+        Self::migrated(conn, path)
+    }
+
+    fn migrated(mut conn: Connection, path: PathBuf) -> Result<Self, StoreError> {
+        migrate(&mut conn, &path)?;
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+            path,
+        })
+    }
+
+    /// Runs `op` on the connection off the async runtime.
+    async fn run<T, F>(&self, what: &'static str, scope: &str, op: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        let result = tokio::task::spawn_blocking(move || {
+            // A panic while the lock was held cannot leave the connection half-written (an
+            // open transaction rolls back on drop), so a poisoned lock is still usable.
+            let conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
+            op(&conn)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("{what} in scope {scope:?}: task failed: {e}")))?;
+        result.map_err(|e| StoreError::Backend(format!("{what} in scope {scope:?}: {e}")))
+    }
+
+    #[cfg(test)]
+    pub(crate) fn pragma_int(&self, name: &str) -> i64 {
+        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        conn.query_row(&format!("PRAGMA {name}"), [], |row| row.get(0))
+            .unwrap_or_else(|e| panic!("PRAGMA {name}: {e}"))
+    }
+}
+
+pub(super) const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    loop {
+        let version_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        // IMMEDIATE takes the write lock before reading the version, so two processes opening
+        // the same new file cannot both run the same migration.
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(version_err)?;
+        let found: u32 = tx
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(version_err)?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                path: path.to_path_buf(),
+                found,
+                known: SCHEMA_VERSION,
+            });
+        }
+        let Some(sql) = MIGRATIONS.get(found as usize) else {
+            return Ok(());
+        };
+        let version = found + 1;
+        let migration_err = |e: rusqlite::Error| StoreError::Migration {
+            path: path.to_path_buf(),
+            version,
+            message: e.to_string(),
+        };
+        tx.execute_batch(sql).map_err(migration_err)?;
+        tx.pragma_update(None, "user_version", version)
+            .map_err(migration_err)?;
+        tx.commit().map_err(migration_err)?;
+        tracing::debug!(path = %path.display(), version, "store migrated");
+    }
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn get(&self, scope: &str, key: &str) -> Result<Option<String>, StoreError> {
+        let (s, k) = (scope.to_owned(), key.to_owned());
+        self.run("get", scope, move |conn| {
+            conn.prepare_cached("SELECT value FROM kv WHERE scope = ?1 AND key = ?2")?
+                .query_row(params![s, k], |row| row.get(0))
+                .optional()
+        })
+        .await
+    }
+
+    async fn put(&self, scope: &str, key: &str, value: &str) -> Result<(), StoreError> {
+        let (s, k, v) = (scope.to_owned(), key.to_owned(), value.to_owned());
+        self.run("put", scope, move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO kv (scope, key, value, updated_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (scope, key)
+                 DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            )?
+            .execute(params![s, k, v, unix_now()])
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn delete(&self, scope: &str, key: &str) -> Result<bool, StoreError> {
+        let (s, k) = (scope.to_owned(), key.to_owned());
+        self.run("delete", scope, move |conn| {
+            conn.prepare_cached("DELETE FROM kv WHERE scope = ?1 AND key = ?2")?
+                .execute(params![s, k])
+                .map(|rows| rows > 0)
+        })
+        .await
+    }
+
+    async fn list(&self, scope: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let s = scope.to_owned();
+        self.run("list", scope, move |conn| {
+            // The default BINARY collation compares UTF-8 bytes: Rust's `String` order.
+            let mut stmt =
+                conn.prepare_cached("SELECT key, value FROM kv WHERE scope = ?1 ORDER BY key")?;
+            let rows = stmt.query_map(params![s], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            rows.collect()
+        })
+        .await
+    }
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
