@@ -4,6 +4,7 @@
 pub mod bus;
 pub mod config;
 pub mod event;
+pub mod service;
 pub mod suggest;
 
 pub use bus::{Bus, Subscription};
