@@ -36,7 +36,12 @@ fn every_error_is_listed_with_file_line_and_key_and_nothing_starts() {
     let err = stderr(&output);
     let file = path.display().to_string();
     // A syntax error stops at parsing: the line that is not `key = value` is named.
-    assert!(err.contains(&format!("{file}:8: expected `key = value` or a `[Section]` header, found `stray line`")), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{file}:8: expected `key = value` or a `[Section]` header, found `stray line`"
+        )),
+        "{err}"
+    );
 
     let path = scratch.write(
         "config.ini",
@@ -62,7 +67,11 @@ fn a_missing_or_unreadable_file_is_an_error_naming_it() {
     let scratch = Scratch::new();
     let output = scratch.run(&["check-config", "--config", "nope.ini"], b"");
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("nope.ini:0: cannot read the file"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("nope.ini:0: cannot read the file"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -73,7 +82,9 @@ fn run_and_console_refuse_to_start_on_a_broken_config() {
         let output = scratch.run(&[sub], b"!ping\n");
         assert_eq!(output.status.code(), Some(1), "{sub}");
         assert!(output.stdout.is_empty());
-        assert!(stderr(&output).contains("config.ini:2: [Bot] mention_prefix: expected true or false, found `perhaps`"));
+        assert!(stderr(&output).contains(
+            "config.ini:2: [Bot] mention_prefix: expected true or false, found `perhaps`"
+        ));
     }
 }
 
@@ -82,8 +93,8 @@ fn local_config_is_merged_on_top() {
     let scratch = Scratch::new();
     scratch.write("config.ini", "[Bot]\nprefix = ?\n");
     scratch.write("local/config.ini", "[Bot]\nprefix = %\n");
-    let output = scratch.run(&["console"], b"%ping\n?ping\n");
-    assert_eq!(support::stdout_lines(&output), vec!["[@console] pong"]);
+    let output = scratch.run(&["console"], b"#g a: %ping\n#g a: ?ping\n");
+    assert_eq!(support::stdout_lines(&output), vec!["[#g] pong"]);
 }
 
 #[test]
@@ -92,10 +103,18 @@ fn plugins_lists_every_plugin_as_a_table_and_as_json() {
     let output = scratch.run(&["plugins"], b"");
     let table = String::from_utf8_lossy(&output.stdout);
     assert!(table.lines().next().unwrap().starts_with("NAME"));
-    assert!(table.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["ping", "command", "built-in", "active"]));
+    assert!(table
+        .lines()
+        .any(|l| l.split_whitespace().collect::<Vec<_>>()
+            == ["ping", "command", "built-in", "active"]));
     let output = scratch.run(&["plugins", "--json"], b"");
     let rows: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
-    let console = rows.as_array().unwrap().iter().find(|r| r["name"] == "console").expect("console listed");
+    let console = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "console")
+        .expect("console listed");
     assert_eq!(console["kind"], "connector");
     assert_eq!(console["state"], "active");
 }
@@ -106,8 +125,14 @@ fn every_subcommand_has_help() {
     for sub in ["run", "console", "check-config", "plugins"] {
         let output = scratch.run(&[sub, "--help"], b"");
         assert!(output.status.success(), "{sub}");
-        assert!(String::from_utf8_lossy(&output.stdout).contains("--config"), "{sub}");
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("--config"),
+            "{sub}"
+        );
     }
     let output = scratch.run(&["--version"], b"");
-    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), format!("switchboard {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        format!("switchboard {}", env!("CARGO_PKG_VERSION"))
+    );
 }

@@ -7,7 +7,10 @@ use support::{stderr, stdout_lines, Scratch};
 #[test]
 fn on_defaults_it_answers_every_line_and_exits_zero_at_eof() {
     let scratch = Scratch::new();
-    let output = scratch.run(&["console"], b"!ping\n#general alice: !ping\n@bob !pnig\nhello\n@bob !echo\n");
+    let output = scratch.run(
+        &["console"],
+        b"!ping\n#general alice: !ping\n@bob !pnig\ngood morning\n@bob !echo\n",
+    );
     assert!(output.status.success(), "stderr: {}", stderr(&output));
     assert_eq!(
         stdout_lines(&output),
@@ -15,12 +18,15 @@ fn on_defaults_it_answers_every_line_and_exits_zero_at_eof() {
             "[@console] pong",
             "[#general] pong",
             "[@bob] Unknown command `pnig`. Did you mean `!ping`?",
-            "[@console] Unknown command `hello`. Try `!help`.",
+            "[@console] Unknown command `good`. Try `!help`.",
             "[@bob] Unknown command `echo`. Try `!help`.",
         ]
     );
     let err = stderr(&output);
-    assert!(err.contains("no config.ini found: running on built-in defaults"), "{err}");
+    assert!(
+        err.contains("no config.ini found: running on built-in defaults"),
+        "{err}"
+    );
     // The embedded default store was created beside the working directory.
     assert!(scratch.path().join("data/switchboard.db").exists());
 }
@@ -33,9 +39,12 @@ fn help_lists_commands_and_explains_one() {
     let lines = stdout_lines(&output);
     assert_eq!(
         lines[0],
-        "[@console] Commands: !help, !ignore, !plugins, !ping, !reload, !shutdown, !unignore, !uptime, !version. Say `!help <command>` for more."
+        "[@console] Commands: !help, !ignore, !ping, !plugins, !reload, !shutdown, !unignore, !uptime, !version. Say `!help <command>` for more."
     );
-    assert_eq!(lines[1], "[@console] !ping — Answers `pong`: is the bot alive? (plugin: ping)");
+    assert_eq!(
+        lines[1],
+        "[@console] !ping — Answers `pong`: is the bot alive? (plugin: ping)"
+    );
     assert_eq!(lines[2], "[@console] No command `nope`.");
 }
 
@@ -44,10 +53,22 @@ fn version_uptime_and_plugins_answer() {
     let scratch = Scratch::new();
     let output = scratch.run(&["console"], b"!version\n!uptime\n!plugins\n");
     let lines = stdout_lines(&output);
-    assert_eq!(lines[0], format!("[@console] switchboard runs Switchboard {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        lines[0],
+        format!(
+            "[@console] switchboard runs Switchboard {}",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
     assert!(lines[1].starts_with("[@console] up "), "{}", lines[1]);
-    assert!(lines.contains(&"[@console] ping (command; built-in): active".to_string()), "{lines:?}");
-    assert!(lines.contains(&"[@console] console (connector; built-in): active".to_string()), "{lines:?}");
+    assert!(
+        lines.contains(&"[@console] ping (command; built-in): active".to_string()),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&"[@console] console (connector; built-in): active".to_string()),
+        "{lines:?}"
+    );
 }
 
 #[test]
@@ -56,7 +77,10 @@ fn logs_go_to_stderr_and_json_logs_are_json() {
     let output = scratch.run(&["--log-format", "json", "console"], b"!ping\n");
     assert_eq!(stdout_lines(&output), vec!["[@console] pong"]);
     let err = stderr(&output);
-    let ready = err.lines().find(|l| l.contains("switchboard ready")).expect("a ready log line");
+    let ready = err
+        .lines()
+        .find(|l| l.contains("switchboard ready"))
+        .expect("a ready log line");
     let parsed: serde_json::Value = serde_json::from_str(ready).expect("a JSON log line");
     assert_eq!(parsed["level"], "INFO");
 }
@@ -64,7 +88,10 @@ fn logs_go_to_stderr_and_json_logs_are_json() {
 #[test]
 fn non_utf8_and_overlong_lines_are_rejected_on_stderr_and_the_bot_goes_on() {
     let scratch = Scratch::new();
-    scratch.write("config.ini", "[Connector.console.main]\nmax_input_length = 64\n");
+    scratch.write(
+        "config.ini",
+        "[Connector.console.main]\nmax_input_length = 64\n",
+    );
     let mut input = b"caf\xe9 !ping\n".to_vec();
     input.extend(std::iter::repeat_n(b'x', 100));
     input.extend_from_slice(b"\n!ping\n");
@@ -72,14 +99,23 @@ fn non_utf8_and_overlong_lines_are_rejected_on_stderr_and_the_bot_goes_on() {
     assert!(output.status.success());
     assert_eq!(stdout_lines(&output), vec!["[@console] pong"]);
     let err = stderr(&output);
-    assert!(err.contains("console input line rejected: not valid UTF-8"), "{err}");
-    assert!(err.contains("console input line rejected: longer than max_input_length"), "{err}");
+    assert!(
+        err.contains("console input line rejected: not valid UTF-8"),
+        "{err}"
+    );
+    assert!(
+        err.contains("console input line rejected: longer than max_input_length"),
+        "{err}"
+    );
 }
 
 #[test]
 fn long_replies_are_split_to_the_connector_limit() {
     let scratch = Scratch::new();
-    scratch.write("config.ini", "[Connector.console.main]\nmax_message_length = 40\n");
+    scratch.write(
+        "config.ini",
+        "[Connector.console.main]\nmax_message_length = 40\n",
+    );
     let output = scratch.run(&["console"], b"!help ping\n");
     let lines = stdout_lines(&output);
     assert!(lines.len() > 1, "{lines:?}");
@@ -88,19 +124,38 @@ fn long_replies_are_split_to_the_connector_limit() {
         assert!(text.len() <= 40, "{text:?}");
     }
     let joined: Vec<&str> = lines.iter().map(|l| &l["[@console] ".len()..]).collect();
-    assert_eq!(joined.join(" "), "!ping — Answers `pong`: is the bot alive? (plugin: ping)");
+    assert_eq!(
+        joined.join(" "),
+        "!ping — Answers `pong`: is the bot alive? (plugin: ping)"
+    );
 }
 
 #[test]
 fn ignore_is_admin_only_and_survives_a_restart() {
     let scratch = Scratch::new();
     scratch.write("config.ini", "[Connector.console.main]\nadmins = root\n");
-    let first = scratch.run(&["console"], b"@bob !ignore carol\n@root !ignore bob\n@bob !ping\n");
-    assert_eq!(stdout_lines(&first), vec!["[@bob] `!ignore` is for admins only.", "[@root] Ignoring bob."]);
-    let second = scratch.run(&["console"], b"@bob !ping\n@carol !ping\n@root !unignore bob\n@bob !ping\n");
+    let first = scratch.run(
+        &["console"],
+        b"@bob !ignore carol\n@root !ignore bob\n@bob !ping\n",
+    );
+    assert_eq!(
+        stdout_lines(&first),
+        vec![
+            "[@bob] `!ignore` is for admins only.",
+            "[@root] Ignoring bob."
+        ]
+    );
+    let second = scratch.run(
+        &["console"],
+        b"@bob !ping\n@carol !ping\n@root !unignore bob\n@bob !ping\n",
+    );
     assert_eq!(
         stdout_lines(&second),
-        vec!["[@carol] pong", "[@root] No longer ignoring bob.", "[@bob] pong"]
+        vec![
+            "[@carol] pong",
+            "[@root] No longer ignoring bob.",
+            "[@bob] pong"
+        ]
     );
 }
 
@@ -128,7 +183,10 @@ fn sigterm_and_sigint_shut_down_with_exit_zero() {
         session.signal(signal);
         let (status, err) = session.finish();
         assert!(status.success(), "{signal}: {err}");
-        assert!(err.contains(&format!("SIG{signal}: shutting down")), "{err}");
+        assert!(
+            err.contains(&format!("SIG{signal}: shutting down")),
+            "{err}"
+        );
     }
 }
 
@@ -141,7 +199,10 @@ fn reload_applies_a_changed_config_and_refuses_a_broken_one() {
     session.say("!ping");
     assert_eq!(session.next_line(), "[@console] pong");
 
-    scratch.write("config.ini", &format!("[Bot]\nprefix = ?\n[Command.ping]\naliases = p\n{config}"));
+    scratch.write(
+        "config.ini",
+        &format!("[Bot]\nprefix = ?\n[Command.ping]\naliases = p\n{config}"),
+    );
     session.say("@root !reload");
     assert_eq!(
         session.next_line(),
@@ -152,8 +213,13 @@ fn reload_applies_a_changed_config_and_refuses_a_broken_one() {
 
     scratch.write("config.ini", &format!("[Bot]\nprefx = !\n{config}"));
     session.say("@root ?reload");
-    assert_eq!(session.next_line(), "[@root] Reload refused, nothing changed:");
-    assert!(session.next_line().ends_with("config.ini:2: [Bot] prefx: unknown key; did you mean `prefix`?"));
+    assert_eq!(
+        session.next_line(),
+        "[@root] Reload refused, nothing changed:"
+    );
+    assert!(session
+        .next_line()
+        .ends_with("config.ini:2: [Bot] prefx: unknown key; did you mean `prefix`?"));
     session.say("?ping");
     assert_eq!(session.next_line(), "[@console] pong");
     let (status, _) = session.finish();

@@ -23,7 +23,11 @@ impl ConnectorIo {
         intake: CancellationToken,
         shutdown: CancellationToken,
     ) -> Self {
-        ConnectorIo { inbound, intake, shutdown }
+        ConnectorIo {
+            inbound,
+            intake,
+            shutdown,
+        }
     }
 
     /// Hands one inbound message to the dispatcher, waiting while it is busy. An error means
@@ -59,7 +63,11 @@ pub struct OutboundLimits {
 
 impl Default for OutboundLimits {
     fn default() -> Self {
-        OutboundLimits { max_message_length: 0, rate_limit: 0.0, rate_burst: 1 }
+        OutboundLimits {
+            max_message_length: 0,
+            rate_limit: 0.0,
+            rate_burst: 1,
+        }
     }
 }
 

@@ -73,7 +73,10 @@ pub struct Context {
 
 impl Context {
     pub(crate) fn new(shared: Arc<Shared>, plugin: &str) -> Self {
-        Context { shared, plugin: plugin.into() }
+        Context {
+            shared,
+            plugin: plugin.into(),
+        }
     }
 
     /// The same bot, seen by another plugin.
@@ -103,7 +106,10 @@ impl Context {
 
     /// Queues a message for its connector, which splits and paces it as configured.
     pub async fn send(&self, target: Target, text: impl Into<String>) -> Result<(), SendError> {
-        let outbound = Outbound { target, text: text.into() };
+        let outbound = Outbound {
+            target,
+            text: text.into(),
+        };
         let queue = {
             let queues = self.shared.outbound.load();
             queues
@@ -112,7 +118,9 @@ impl Context {
                 .ok_or_else(|| SendError::UnknownConnector(outbound.target.connector.clone()))?
         };
         let connector = outbound.target.connector.clone();
-        self.shared.bus.publish(Event::Outbound(Arc::new(outbound.clone())));
+        self.shared
+            .bus
+            .publish(Event::Outbound(Arc::new(outbound.clone())));
         queue
             .send(OutboundRequest::Send(outbound))
             .await
@@ -126,7 +134,10 @@ impl Context {
 
     /// Key-value storage private to this plugin.
     pub fn storage(&self) -> ScopedStore {
-        ScopedStore::new(self.shared.store.clone(), &format!("plugin:{}", self.plugin))
+        ScopedStore::new(
+            self.shared.store.clone(),
+            &format!("plugin:{}", self.plugin),
+        )
     }
 
     /// The config as last loaded (it changes on reload).

@@ -29,7 +29,10 @@ impl IgnoreList {
                 users.insert((connector.to_string(), user.to_string()));
             }
         }
-        Ok(IgnoreList { users: Arc::new(RwLock::new(users)), store })
+        Ok(IgnoreList {
+            users: Arc::new(RwLock::new(users)),
+            store,
+        })
     }
 
     pub fn is_ignored(&self, connector: &str, user: &str) -> bool {
@@ -40,14 +43,18 @@ impl IgnoreList {
 
     /// Returns false when the user was already ignored.
     pub async fn ignore(&self, connector: &str, user: &str) -> Result<bool, StoreError> {
-        self.store.put(SCOPE, &store_key(connector, user), "1").await?;
+        self.store
+            .put(SCOPE, &store_key(connector, user), "1")
+            .await?;
         let mut users = self.users.write().unwrap_or_else(|p| p.into_inner());
         Ok(users.insert((connector.to_string(), user.to_string())))
     }
 
     /// Returns false when the user was not ignored.
     pub async fn unignore(&self, connector: &str, user: &str) -> Result<bool, StoreError> {
-        self.store.delete(SCOPE, &store_key(connector, user)).await?;
+        self.store
+            .delete(SCOPE, &store_key(connector, user))
+            .await?;
         let mut users = self.users.write().unwrap_or_else(|p| p.into_inner());
         Ok(users.remove(&(connector.to_string(), user.to_string())))
     }
@@ -55,8 +62,11 @@ impl IgnoreList {
     /// Every ignored user on a connector, sorted.
     pub fn on(&self, connector: &str) -> Vec<String> {
         let users = self.users.read().unwrap_or_else(|p| p.into_inner());
-        let mut names: Vec<String> =
-            users.iter().filter(|(c, _)| c == connector).map(|(_, u)| u.clone()).collect();
+        let mut names: Vec<String> = users
+            .iter()
+            .filter(|(c, _)| c == connector)
+            .map(|(_, u)| u.clone())
+            .collect();
         names.sort();
         names
     }

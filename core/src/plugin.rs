@@ -74,7 +74,10 @@ pub struct PluginBuilder<'a> {
 
 impl<'a> PluginBuilder<'a> {
     pub fn new(config: &'a Config) -> Self {
-        PluginBuilder { config, parts: PluginParts::default() }
+        PluginBuilder {
+            config,
+            parts: PluginParts::default(),
+        }
     }
 
     pub fn config(&self) -> &'a Config {

@@ -31,7 +31,10 @@ pub struct RouteSpec {
 
 impl RouteSpec {
     pub fn new(method: &str, path: &str) -> Self {
-        RouteSpec { method: method.to_uppercase(), path: path.to_string() }
+        RouteSpec {
+            method: method.to_uppercase(),
+            path: path.to_string(),
+        }
     }
 }
 

@@ -54,23 +54,43 @@ impl TestBot {
     }
 
     /// A bot with these plugins and `config` as its `config.ini`.
-    pub async fn with_config(plugins: Vec<Arc<dyn Plugin>>, config: &str) -> Result<TestBot, StartupError> {
+    pub async fn with_config(
+        plugins: Vec<Arc<dyn Plugin>>,
+        config: &str,
+    ) -> Result<TestBot, StartupError> {
         let config = Config::from_text("config.ini", config)?;
-        let plugins: Vec<(Source, Arc<dyn Plugin>)> = plugins.into_iter().map(|p| (Source::Builtin, p)).collect();
+        let plugins: Vec<(Source, Arc<dyn Plugin>)> =
+            plugins.into_iter().map(|p| (Source::Builtin, p)).collect();
         let assembly = assemble(&config, &plugins)?;
         let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory()?);
         let shutdown = CancellationToken::new();
         let mut settings = specs::dispatch_settings(&assembly.core, &assembly.registry.connectors);
         settings.admins = HashMap::from([(TEST_CONNECTOR.to_string(), HashSet::new())]);
-        let shared = crate::runtime::shared_for_tests(config, store, &assembly, Arc::new(TestControl { shutdown: shutdown.clone() }), shutdown.clone()).await?;
+        let shared = crate::runtime::shared_for_tests(
+            config,
+            store,
+            &assembly,
+            Arc::new(TestControl {
+                shutdown: shutdown.clone(),
+            }),
+            shutdown.clone(),
+        )
+        .await?;
         let ctx = Context::new(shared, "core");
-        Ok(TestBot { dispatcher: Dispatcher::new(settings, ctx.clone()), ctx, shutdown })
+        Ok(TestBot {
+            dispatcher: Dispatcher::new(settings, ctx.clone()),
+            ctx,
+            shutdown,
+        })
     }
 
     /// Makes these users admins on the test connector.
     pub fn with_admins(self, admins: &[&str]) -> Self {
         let mut settings = (*self.dispatcher.settings()).clone();
-        settings.admins.insert(TEST_CONNECTOR.to_string(), admins.iter().map(|a| a.to_string()).collect());
+        settings.admins.insert(
+            TEST_CONNECTOR.to_string(),
+            admins.iter().map(|a| a.to_string()).collect(),
+        );
         self.dispatcher.update(settings);
         self
     }
@@ -87,7 +107,11 @@ impl TestBot {
             None => Conversation::Direct(sender.to_string()),
         };
         let message = Message::new(TEST_CONNECTOR, conversation, sender, text);
-        self.dispatch(message).await.into_iter().map(|o| o.text).collect()
+        self.dispatch(message)
+            .await
+            .into_iter()
+            .map(|o| o.text)
+            .collect()
     }
 
     /// The replies, with their targets, to one message.

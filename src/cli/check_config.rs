@@ -19,11 +19,22 @@ pub fn run(args: ConfigArgs) -> ExitCode {
                 eprintln!("warning: local plugin refused: {conflict}");
             }
             if args.strict && !assembly.registry.rejections.is_empty() {
-                eprintln!("error: --strict: {} local plugin conflict(s)", assembly.registry.rejections.len());
+                eprintln!(
+                    "error: --strict: {} local plugin conflict(s)",
+                    assembly.registry.rejections.len()
+                );
                 return ExitCode::FAILURE;
             }
-            let files: Vec<String> = config.files().iter().map(|f| f.display().to_string()).collect();
-            let source = if files.is_empty() { "built-in defaults".to_string() } else { files.join(" + ") };
+            let files: Vec<String> = config
+                .files()
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect();
+            let source = if files.is_empty() {
+                "built-in defaults".to_string()
+            } else {
+                files.join(" + ")
+            };
             println!(
                 "config OK ({source}): {} plugins, {} commands, {} connectors, {} services, {} sinks",
                 assembly.registry.plugins.len(),

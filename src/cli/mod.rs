@@ -11,7 +11,11 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "switchboard", version, about = "A chat-bot framework: one binary, drop-in plugins, HTTP sinks that never lose a message.")]
+#[command(
+    name = "switchboard",
+    version,
+    about = "A chat-bot framework: one binary, drop-in plugins, HTTP sinks that never lose a message."
+)]
 pub struct Cli {
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value = "text")]

@@ -9,7 +9,10 @@ use super::start::{builtins, loader};
 use super::ConfigArgs;
 
 pub fn run(args: ConfigArgs, json: bool) -> ExitCode {
-    let assembly = match loader(&args, false)().map_err(Into::into).and_then(|config| assemble(&config, &builtins())) {
+    let assembly = match loader(&args, false)()
+        .map_err(Into::into)
+        .and_then(|config| assemble(&config, &builtins()))
+    {
         Ok(assembly) => assembly,
         Err(e) => {
             eprintln!("error: {e}");
@@ -32,13 +35,37 @@ pub fn run(args: ConfigArgs, json: bool) -> ExitCode {
         println!("{}", serde_json::Value::Array(rows));
         return ExitCode::SUCCESS;
     }
-    let rows: Vec<[String; 4]> =
-        plugins.iter().map(|p| [p.name.clone(), p.kinds.clone(), p.source.to_string(), p.state.to_string()]).collect();
+    let rows: Vec<[String; 4]> = plugins
+        .iter()
+        .map(|p| {
+            [
+                p.name.clone(),
+                p.kinds.clone(),
+                p.source.to_string(),
+                p.state.to_string(),
+            ]
+        })
+        .collect();
     let header = ["NAME", "KIND", "SOURCE", "STATE"];
-    let width = |i: usize| rows.iter().map(|r| r[i].len()).chain([header[i].len()]).max().unwrap_or(0);
+    let width = |i: usize| {
+        rows.iter()
+            .map(|r| r[i].len())
+            .chain([header[i].len()])
+            .max()
+            .unwrap_or(0)
+    };
     let widths = [width(0), width(1), width(2)];
     for row in std::iter::once(header.map(String::from)).chain(rows) {
-        println!("{:w0$}  {:w1$}  {:w2$}  {}", row[0], row[1], row[2], row[3], w0 = widths[0], w1 = widths[1], w2 = widths[2]);
+        println!(
+            "{:w0$}  {:w1$}  {:w2$}  {}",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        );
     }
     ExitCode::SUCCESS
 }

@@ -10,7 +10,10 @@ use switchboard_core::{Plugin, Source};
 use super::ConfigArgs;
 
 pub fn builtins() -> Vec<(Source, Arc<dyn Plugin>)> {
-    switchboard_plugins::builtins().into_iter().map(|p| (Source::Builtin, p)).collect()
+    switchboard_plugins::builtins()
+        .into_iter()
+        .map(|p| (Source::Builtin, p))
+        .collect()
 }
 
 /// Loads the config as the subcommand sees it: `console` turns a console connector on (the
@@ -20,8 +23,11 @@ pub fn loader(args: &ConfigArgs, console: bool) -> ConfigLoader {
     Arc::new(move || -> Result<Config, ConfigErrors> {
         let mut config = Config::load(path.as_deref())?;
         if console {
-            let mut consoles: Vec<String> =
-                config.sections().filter(|s| s.name.starts_with("Connector.console.")).map(|s| s.name.clone()).collect();
+            let mut consoles: Vec<String> = config
+                .sections()
+                .filter(|s| s.name.starts_with("Connector.console."))
+                .map(|s| s.name.clone())
+                .collect();
             if consoles.is_empty() {
                 consoles.push("Connector.console.console".into());
             }

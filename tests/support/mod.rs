@@ -19,7 +19,9 @@ pub struct Scratch {
 
 impl Scratch {
     pub fn new() -> Scratch {
-        Scratch { dir: tempfile::tempdir().expect("temp dir") }
+        Scratch {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -37,7 +39,10 @@ impl Scratch {
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(BIN);
-        command.args(args).current_dir(self.dir.path()).env_remove("SWITCHBOARD_LOG");
+        command
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("SWITCHBOARD_LOG");
         command
     }
 
@@ -67,7 +72,11 @@ impl Scratch {
             .expect("start switchboard");
         let stdin = child.stdin.take();
         let stdout = lines_of(child.stdout.take().expect("stdout"));
-        Session { child, stdin, stdout }
+        Session {
+            child,
+            stdin,
+            stdout,
+        }
     }
 }
 
@@ -114,11 +123,17 @@ impl Session {
 
     /// The next line the bot prints.
     pub fn next_line(&mut self) -> String {
-        self.stdout.recv_timeout(STEP).expect("a line from the bot within the time limit")
+        self.stdout
+            .recv_timeout(STEP)
+            .expect("a line from the bot within the time limit")
     }
 
     pub fn signal(&self, name: &str) {
-        let status = Command::new("kill").arg(format!("-{name}")).arg(self.child.id().to_string()).status().expect("kill");
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill");
         assert!(status.success());
     }
 
@@ -144,7 +159,10 @@ impl Session {
 }
 
 pub fn stdout_lines(output: &Output) -> Vec<String> {
-    String::from_utf8_lossy(&output.stdout).lines().map(str::to_string).collect()
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 pub fn stderr(output: &Output) -> String {

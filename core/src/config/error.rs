@@ -4,7 +4,10 @@ use std::path::PathBuf;
 /// Where a config value came from: a file and line, or the environment, or a built-in default.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
-    File { path: PathBuf, line: usize },
+    File {
+        path: PathBuf,
+        line: usize,
+    },
     Env(String),
     /// Set by a command-line option, such as `switchboard console` turning the console on.
     CommandLine,

@@ -146,12 +146,21 @@ impl Config {
 
     /// Sets a key as a command-line option would, creating the section if needed.
     pub fn set(&mut self, section: &str, key: &str, value: &str) {
-        let section = self.sections.entry(section.to_string()).or_insert_with(|| Section {
-            name: section.to_string(),
-            origin: Origin::CommandLine,
-            entries: BTreeMap::new(),
-        });
-        section.entries.insert(key.to_lowercase(), Entry { value: value.to_string(), origin: Origin::CommandLine });
+        let section = self
+            .sections
+            .entry(section.to_string())
+            .or_insert_with(|| Section {
+                name: section.to_string(),
+                origin: Origin::CommandLine,
+                entries: BTreeMap::new(),
+            });
+        section.entries.insert(
+            key.to_lowercase(),
+            Entry {
+                value: value.to_string(),
+                origin: Origin::CommandLine,
+            },
+        );
     }
 
     /// The files read, in merge order; empty when running on the built-in defaults.

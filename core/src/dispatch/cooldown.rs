@@ -40,15 +40,28 @@ impl Cooldowns {
         let now = Instant::now();
         let mut keys = Vec::with_capacity(2);
         if !cooldown.per_user.is_zero() {
-            keys.push((self.key(command, message, format!("@{}", message.sender)), cooldown.per_user));
+            keys.push((
+                self.key(command, message, format!("@{}", message.sender)),
+                cooldown.per_user,
+            ));
         }
-        if let (Conversation::Channel(channel), false) = (&message.conversation, cooldown.per_channel.is_zero()) {
-            keys.push((self.key(command, message, channel.clone()), cooldown.per_channel));
+        if let (Conversation::Channel(channel), false) =
+            (&message.conversation, cooldown.per_channel.is_zero())
+        {
+            keys.push((
+                self.key(command, message, channel.clone()),
+                cooldown.per_channel,
+            ));
         }
         let mut ready_at = self.ready_at.lock().unwrap_or_else(|p| p.into_inner());
         let wait = keys
             .iter()
-            .filter_map(|(key, _)| ready_at.get(key).filter(|at| **at > now).map(|at| *at - now))
+            .filter_map(|(key, _)| {
+                ready_at
+                    .get(key)
+                    .filter(|at| **at > now)
+                    .map(|at| *at - now)
+            })
             .max();
         if let Some(wait) = wait {
             return Err(wait);
@@ -63,6 +76,10 @@ impl Cooldowns {
     }
 
     fn key(&self, command: &str, message: &Message, who: String) -> Key {
-        Key { command: command.to_string(), connector: message.connector.clone(), who }
+        Key {
+            command: command.to_string(),
+            connector: message.connector.clone(),
+            who,
+        }
     }
 }

@@ -33,7 +33,9 @@ pub struct DispatchSettings {
 
 impl DispatchSettings {
     pub fn is_admin(&self, connector: &str, user: &str) -> bool {
-        self.admins.get(connector).is_some_and(|users| users.contains(user))
+        self.admins
+            .get(connector)
+            .is_some_and(|users| users.contains(user))
     }
 }
 
@@ -45,7 +47,11 @@ pub struct Dispatcher {
 
 impl Dispatcher {
     pub fn new(settings: DispatchSettings, ctx: Context) -> Self {
-        Dispatcher { settings: ArcSwap::from_pointee(settings), cooldowns: Cooldowns::default(), ctx }
+        Dispatcher {
+            settings: ArcSwap::from_pointee(settings),
+            cooldowns: Cooldowns::default(),
+            ctx,
+        }
     }
 
     /// Applies new settings (on reload); messages already being handled keep the old ones.
@@ -61,19 +67,32 @@ impl Dispatcher {
     pub async fn handle(&self, message: Arc<Message>) -> Vec<Outbound> {
         let settings = self.settings.load();
         let direct = message.conversation.is_direct();
-        if self.ctx.ignore_list().is_ignored(&message.connector, &message.sender) {
+        if self
+            .ctx
+            .ignore_list()
+            .is_ignored(&message.connector, &message.sender)
+        {
             return Vec::new();
         }
         let Some((keyword, args)) = invocation(&message.text, &settings.addressing, direct) else {
             return Vec::new();
         };
         let prefix = settings.addressing.prefix.as_str();
-        let reply = |text: String| vec![Outbound { target: message.reply_target(), text }];
+        let reply = |text: String| {
+            vec![Outbound {
+                target: message.reply_target(),
+                text,
+            }]
+        };
         let commands = self.ctx.commands();
         let Some(entry) = commands.lookup(keyword) else {
             return match did_you_mean(keyword, commands.keywords()) {
-                Some(close) => reply(format!("Unknown command `{keyword}`. Did you mean `{prefix}{close}`?")),
-                None if direct => reply(format!("Unknown command `{keyword}`. Try `{prefix}help`.")),
+                Some(close) => reply(format!(
+                    "Unknown command `{keyword}`. Did you mean `{prefix}{close}`?"
+                )),
+                None if direct => {
+                    reply(format!("Unknown command `{keyword}`. Try `{prefix}help`."))
+                }
                 None => Vec::new(),
             };
         };
@@ -83,12 +102,21 @@ impl Dispatcher {
             return reply(format!("`{prefix}{}` is for admins only.", spec.name));
         }
         if spec.dm_only && !direct {
-            return reply(format!("`{prefix}{}` works only in a direct message.", spec.name));
+            return reply(format!(
+                "`{prefix}{}` works only in a direct message.",
+                spec.name
+            ));
         }
         if !is_admin {
-            if let Err(wait) = self.cooldowns.check_and_start(&spec.name, spec.cooldown, &message) {
+            if let Err(wait) = self
+                .cooldowns
+                .check_and_start(&spec.name, spec.cooldown, &message)
+            {
                 let seconds = wait.as_secs_f64().ceil().max(1.0);
-                return reply(format!("`{prefix}{}` is cooling down; try again in {seconds}s.", spec.name));
+                return reply(format!(
+                    "`{prefix}{}` is cooling down; try again in {seconds}s.",
+                    spec.name
+                ));
             }
         }
 
@@ -113,16 +141,22 @@ impl Dispatcher {
             Ok(Ok(Err(CommandError::User(text)))) => reply(text),
             Ok(Ok(Err(CommandError::Failed(error)))) => {
                 tracing::error!(command = %name, plugin = %entry.plugin, %error, "command failed");
-                reply(format!("Sorry, `{prefix}{name}` failed; the details are in the bot's log."))
+                reply(format!(
+                    "Sorry, `{prefix}{name}` failed; the details are in the bot's log."
+                ))
             }
             Ok(Err(panic)) => {
                 let detail = panic_message(panic.as_ref());
                 tracing::error!(command = %name, plugin = %entry.plugin, panic = %detail, "command panicked");
-                reply(format!("Sorry, `{prefix}{name}` failed; the details are in the bot's log."))
+                reply(format!(
+                    "Sorry, `{prefix}{name}` failed; the details are in the bot's log."
+                ))
             }
             Err(_) => {
                 tracing::error!(command = %name, plugin = %entry.plugin, timeout = ?settings.command_timeout, "command timed out");
-                reply(format!("Sorry, `{prefix}{name}` took too long and was stopped."))
+                reply(format!(
+                    "Sorry, `{prefix}{name}` took too long and was stopped."
+                ))
             }
         }
     }

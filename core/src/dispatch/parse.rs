@@ -16,7 +16,11 @@ pub fn invocation<'a>(text: &'a str, how: &Addressing, direct: bool) -> Option<(
     let text = text.trim();
     let rest = if !how.prefix.is_empty() && text.starts_with(how.prefix.as_str()) {
         &text[how.prefix.len()..]
-    } else if let Some(rest) = how.mention_prefix.then(|| after_mention(text, &how.bot_name)).flatten() {
+    } else if let Some(rest) = how
+        .mention_prefix
+        .then(|| after_mention(text, &how.bot_name))
+        .flatten()
+    {
         rest
     } else if direct && how.dm_prefix_optional {
         text
@@ -63,7 +67,10 @@ mod tests {
     #[test]
     fn the_prefix_introduces_a_command_with_arguments() {
         assert_eq!(invocation("!ping", &how(), false), Some(("ping", "")));
-        assert_eq!(invocation("  !help   ping  ", &how(), false), Some(("help", "ping")));
+        assert_eq!(
+            invocation("  !help   ping  ", &how(), false),
+            Some(("help", "ping"))
+        );
         assert_eq!(invocation("! ping", &how(), false), Some(("ping", "")));
         assert_eq!(invocation("!", &how(), false), None);
         assert_eq!(invocation("ping", &how(), false), None);
@@ -71,8 +78,17 @@ mod tests {
 
     #[test]
     fn a_mention_of_the_bot_works_as_a_prefix() {
-        for text in ["Switchy: ping", "switchy, ping", "@switchy ping", "SWITCHY ping"] {
-            assert_eq!(invocation(text, &how(), false), Some(("ping", "")), "{text}");
+        for text in [
+            "Switchy: ping",
+            "switchy, ping",
+            "@switchy ping",
+            "SWITCHY ping",
+        ] {
+            assert_eq!(
+                invocation(text, &how(), false),
+                Some(("ping", "")),
+                "{text}"
+            );
         }
         assert_eq!(invocation("Switchyfoo ping", &how(), false), None);
         let mut no_mentions = how();
@@ -92,6 +108,9 @@ mod tests {
     #[test]
     fn multibyte_text_never_splits_a_character() {
         assert_eq!(invocation("ééé ping", &how(), false), None);
-        assert_eq!(invocation("!héllo wörld", &how(), false), Some(("héllo", "wörld")));
+        assert_eq!(
+            invocation("!héllo wörld", &how(), false),
+            Some(("héllo", "wörld"))
+        );
     }
 }

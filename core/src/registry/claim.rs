@@ -11,7 +11,11 @@ pub enum Resource {
     Plugin(String),
     /// A command name or alias, lower case: names and aliases share one namespace.
     Keyword(String),
-    Route { listener: ListenerAddr, method: String, path: String },
+    Route {
+        listener: ListenerAddr,
+        method: String,
+        path: String,
+    },
     /// A whole listener address, for parts that own their server rather than share it.
     Listener(ListenerAddr),
     Connector(String),
@@ -22,7 +26,11 @@ impl fmt::Display for Resource {
         match self {
             Resource::Plugin(name) => write!(f, "plugin name `{name}`"),
             Resource::Keyword(word) => write!(f, "command keyword `{word}`"),
-            Resource::Route { listener, method, path } => write!(f, "route `{method} {path}` on {listener}"),
+            Resource::Route {
+                listener,
+                method,
+                path,
+            } => write!(f, "route `{method} {path}` on {listener}"),
             Resource::Listener(addr) => write!(f, "listener {addr}"),
             Resource::Connector(name) => write!(f, "connector name `{name}`"),
         }
@@ -41,7 +49,11 @@ pub struct Claim {
 
 impl fmt::Display for Claim {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "plugin `{}` ({}; {})", self.plugin, self.source, self.part)
+        write!(
+            f,
+            "plugin `{}` ({}; {})",
+            self.plugin, self.source, self.part
+        )
     }
 }
 
@@ -54,6 +66,10 @@ pub struct Conflict {
 
 impl fmt::Display for Conflict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} is claimed by {} and by {}", self.first.resource, self.first, self.second)
+        write!(
+            f,
+            "{} is claimed by {} and by {}",
+            self.first.resource, self.first, self.second
+        )
     }
 }

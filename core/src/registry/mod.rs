@@ -107,7 +107,11 @@ pub fn build(
         let conflicts = conflicts_of(&claims, &owners);
         let kinds = candidate.parts.kinds();
         if !conflicts.is_empty() {
-            let reason = conflicts.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+            let reason = conflicts
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ");
             if candidate.source == Source::Builtin {
                 fatal.extend(conflicts);
             } else {
@@ -125,7 +129,12 @@ pub fn build(
         for claim in claims {
             owners.insert(claim.resource.clone(), claim);
         }
-        let PluginParts { commands: cmds, services, sinks, connectors } = candidate.parts;
+        let PluginParts {
+            commands: cmds,
+            services,
+            sinks,
+            connectors,
+        } = candidate.parts;
         for command in cmds {
             let spec = effective_spec(command.as_ref(), overrides);
             commands.push(CommandEntry {
@@ -136,9 +145,15 @@ pub fn build(
             });
         }
         let tagged = |name: &String| name.clone();
-        registry.services.extend(services.into_iter().map(|s| (tagged(&candidate.name), s)));
-        registry.sinks.extend(sinks.into_iter().map(|s| (tagged(&candidate.name), s)));
-        registry.connectors.extend(connectors.into_iter().map(|c| (tagged(&candidate.name), c)));
+        registry
+            .services
+            .extend(services.into_iter().map(|s| (tagged(&candidate.name), s)));
+        registry
+            .sinks
+            .extend(sinks.into_iter().map(|s| (tagged(&candidate.name), s)));
+        registry
+            .connectors
+            .extend(connectors.into_iter().map(|c| (tagged(&candidate.name), c)));
         registry.plugins.push(PluginRecord {
             name: candidate.name,
             source: candidate.source,
@@ -160,7 +175,8 @@ fn effective_spec(
 ) -> crate::command::CommandSpec {
     let mut spec = command.spec();
     if let Some(o) = overrides.get(&spec.name) {
-        spec.aliases.extend(o.aliases.iter().map(|a| a.to_lowercase()));
+        spec.aliases
+            .extend(o.aliases.iter().map(|a| a.to_lowercase()));
         if let Some(d) = o.per_user_cooldown {
             spec.cooldown.per_user = d;
         }
@@ -178,17 +194,33 @@ fn claims_of(candidate: &Candidate, overrides: &HashMap<String, CommandOverride>
         source: candidate.source.clone(),
         part,
     };
-    let mut claims = vec![claim(Resource::Plugin(candidate.name.to_lowercase()), "its name".into())];
+    let mut claims = vec![claim(
+        Resource::Plugin(candidate.name.to_lowercase()),
+        "its name".into(),
+    )];
     for command in &candidate.parts.commands {
         let spec = command.spec();
-        claims.push(claim(Resource::Keyword(spec.name.clone()), format!("command `{}`", spec.name)));
+        claims.push(claim(
+            Resource::Keyword(spec.name.clone()),
+            format!("command `{}`", spec.name),
+        ));
         for alias in &spec.aliases {
-            claims.push(claim(Resource::Keyword(alias.to_lowercase()), format!("alias of `{}`", spec.name)));
+            claims.push(claim(
+                Resource::Keyword(alias.to_lowercase()),
+                format!("alias of `{}`", spec.name),
+            ));
         }
         if let Some(o) = overrides.get(&spec.name) {
-            let at = o.origin.as_ref().map(|o| format!(" set at {o}")).unwrap_or_default();
+            let at = o
+                .origin
+                .as_ref()
+                .map(|o| format!(" set at {o}"))
+                .unwrap_or_default();
             for alias in &o.aliases {
-                claims.push(claim(Resource::Keyword(alias.to_lowercase()), format!("alias of `{}`{at}", spec.name)));
+                claims.push(claim(
+                    Resource::Keyword(alias.to_lowercase()),
+                    format!("alias of `{}`{at}", spec.name),
+                ));
             }
         }
     }
@@ -196,7 +228,11 @@ fn claims_of(candidate: &Candidate, overrides: &HashMap<String, CommandOverride>
         let listener = sink.listener();
         for route in sink.routes() {
             claims.push(claim(
-                Resource::Route { listener: listener.clone(), method: route.method, path: route.path },
+                Resource::Route {
+                    listener: listener.clone(),
+                    method: route.method,
+                    path: route.path,
+                },
                 format!("sink `{}`", sink.name()),
             ));
         }
@@ -216,10 +252,15 @@ fn conflicts_of(claims: &[Claim], owners: &HashMap<Resource, Claim>) -> Vec<Conf
     let mut seen = HashSet::new();
     let mut conflicts = Vec::new();
     for claim in claims {
-        let first = owners.get(&claim.resource).or_else(|| own.get(&claim.resource).copied());
+        let first = owners
+            .get(&claim.resource)
+            .or_else(|| own.get(&claim.resource).copied());
         match first {
             Some(first) if seen.insert((claim.resource.clone(), claim.part.clone())) => {
-                conflicts.push(Conflict { first: first.clone(), second: claim.clone() });
+                conflicts.push(Conflict {
+                    first: first.clone(),
+                    second: claim.clone(),
+                });
             }
             Some(_) => {}
             None => {

@@ -50,27 +50,46 @@ impl Sink for Route {
         "route"
     }
     fn listener(&self) -> ListenerAddr {
-        ListenerAddr { bind: "127.0.0.1".into(), port: 8080 }
+        ListenerAddr {
+            bind: "127.0.0.1".into(),
+            port: 8080,
+        }
     }
     fn routes(&self) -> Vec<RouteSpec> {
         vec![RouteSpec::new(self.0, self.1)]
     }
     fn filter(&self, _: Context) -> SinkFilter {
         use warp::Filter;
-        warp::any().map(|| warp::reply::Response::new(Default::default())).boxed()
+        warp::any()
+            .map(|| warp::reply::Response::new(Default::default()))
+            .boxed()
     }
 }
 
 fn builtin(name: &str, parts: PluginParts) -> Candidate {
-    Candidate { name: name.into(), source: Source::Builtin, parts }
+    Candidate {
+        name: name.into(),
+        source: Source::Builtin,
+        parts,
+    }
 }
 
 fn local(name: &str, parts: PluginParts) -> Candidate {
-    Candidate { name: name.into(), source: Source::Local(PathBuf::from(format!("local/plugins/{name}.so"))), parts }
+    Candidate {
+        name: name.into(),
+        source: Source::Local(PathBuf::from(format!("local/plugins/{name}.so"))),
+        parts,
+    }
 }
 
 fn commands(specs: Vec<CommandSpec>) -> PluginParts {
-    PluginParts { commands: specs.into_iter().map(|s| Arc::new(Cmd(s)) as Arc<dyn Command>).collect(), ..Default::default() }
+    PluginParts {
+        commands: specs
+            .into_iter()
+            .map(|s| Arc::new(Cmd(s)) as Arc<dyn Command>)
+            .collect(),
+        ..Default::default()
+    }
 }
 
 fn cmd(name: &str) -> CommandSpec {
@@ -78,13 +97,21 @@ fn cmd(name: &str) -> CommandSpec {
 }
 
 fn state(registry: &Registry, name: &str) -> PluginState {
-    registry.plugins.iter().find(|p| p.name == name).map(|p| p.state.clone()).expect("plugin listed")
+    registry
+        .plugins
+        .iter()
+        .find(|p| p.name == name)
+        .map(|p| p.state.clone())
+        .expect("plugin listed")
 }
 
 #[test]
 fn a_local_command_named_like_a_builtin_is_refused_and_the_builtin_kept() {
     let registry = build(
-        vec![builtin("ping", commands(vec![cmd("ping")])), local("hello", commands(vec![cmd("hello"), cmd("PING")]))],
+        vec![
+            builtin("ping", commands(vec![cmd("ping")])),
+            local("hello", commands(vec![cmd("hello"), cmd("PING")])),
+        ],
         &HashMap::new(),
     )
     .unwrap();
@@ -96,7 +123,10 @@ fn a_local_command_named_like_a_builtin_is_refused_and_the_builtin_kept() {
     );
     // Refused whole: its other command is not registered either.
     assert!(registry.commands.lookup("hello").is_none());
-    assert_eq!(registry.commands.lookup("ping").map(|e| e.plugin.as_str()), Some("ping"));
+    assert_eq!(
+        registry.commands.lookup("ping").map(|e| e.plugin.as_str()),
+        Some("ping")
+    );
     assert_eq!(registry.rejections.len(), 1);
 }
 
@@ -113,30 +143,51 @@ fn aliases_collide_with_names_and_with_aliases_case_insensitively() {
     )
     .unwrap();
     assert!(matches!(state(&registry, "a"), PluginState::Rejected(why) if why.contains("`ping`")));
-    assert!(matches!(state(&registry, "b"), PluginState::Rejected(why) if why.contains("command keyword `p`") && why.contains("alias of `beta`")));
+    assert!(
+        matches!(state(&registry, "b"), PluginState::Rejected(why) if why.contains("command keyword `p`") && why.contains("alias of `beta`"))
+    );
     assert_eq!(state(&registry, "c"), PluginState::Active);
-    assert_eq!(registry.commands.lookup("G").map(|e| e.spec.name.as_str()), Some("gamma"));
+    assert_eq!(
+        registry.commands.lookup("G").map(|e| e.spec.name.as_str()),
+        Some("gamma")
+    );
 }
 
 #[test]
 fn plugin_names_collide() {
-    let registry =
-        build(vec![builtin("ping", commands(vec![cmd("ping")])), local("Ping", commands(vec![cmd("pong")]))], &HashMap::new())
-            .unwrap();
-    assert!(matches!(state(&registry, "Ping"), PluginState::Rejected(why) if why.starts_with("plugin name `ping`")));
+    let registry = build(
+        vec![
+            builtin("ping", commands(vec![cmd("ping")])),
+            local("Ping", commands(vec![cmd("pong")])),
+        ],
+        &HashMap::new(),
+    )
+    .unwrap();
+    assert!(
+        matches!(state(&registry, "Ping"), PluginState::Rejected(why) if why.starts_with("plugin name `ping`"))
+    );
 }
 
 #[test]
 fn an_earlier_local_plugin_wins_over_a_later_one() {
-    let registry =
-        build(vec![local("a", commands(vec![cmd("x")])), local("b", commands(vec![cmd("x")]))], &HashMap::new()).unwrap();
+    let registry = build(
+        vec![
+            local("a", commands(vec![cmd("x")])),
+            local("b", commands(vec![cmd("x")])),
+        ],
+        &HashMap::new(),
+    )
+    .unwrap();
     assert_eq!(state(&registry, "a"), PluginState::Active);
     assert!(matches!(state(&registry, "b"), PluginState::Rejected(_)));
 }
 
 #[test]
 fn sink_routes_collide_on_the_same_listener_method_and_path() {
-    let sinks = |method, path| PluginParts { sinks: vec![Arc::new(Route(method, path)) as Arc<dyn Sink>], ..Default::default() };
+    let sinks = |method, path| PluginParts {
+        sinks: vec![Arc::new(Route(method, path)) as Arc<dyn Sink>],
+        ..Default::default()
+    };
     let registry = build(
         vec![
             builtin("jsonrpc", sinks("POST", "/{conversation}")),
@@ -146,22 +197,42 @@ fn sink_routes_collide_on_the_same_listener_method_and_path() {
         &HashMap::new(),
     )
     .unwrap();
-    assert!(matches!(state(&registry, "hook"), PluginState::Rejected(why) if why.starts_with("route `POST /{conversation}` on 127.0.0.1:8080")));
+    assert!(
+        matches!(state(&registry, "hook"), PluginState::Rejected(why) if why.starts_with("route `POST /{conversation}` on 127.0.0.1:8080"))
+    );
     assert_eq!(state(&registry, "other"), PluginState::Active);
 }
 
 #[test]
 fn connector_names_collide() {
-    let conns = |name| PluginParts { connectors: vec![Arc::new(Conn(name)) as Arc<dyn Connector>], ..Default::default() };
-    let registry = build(vec![builtin("console", conns("main")), local("irc", conns("main"))], &HashMap::new()).unwrap();
-    assert!(matches!(state(&registry, "irc"), PluginState::Rejected(why) if why.starts_with("connector name `main`")));
+    let conns = |name| PluginParts {
+        connectors: vec![Arc::new(Conn(name)) as Arc<dyn Connector>],
+        ..Default::default()
+    };
+    let registry = build(
+        vec![
+            builtin("console", conns("main")),
+            local("irc", conns("main")),
+        ],
+        &HashMap::new(),
+    )
+    .unwrap();
+    assert!(
+        matches!(state(&registry, "irc"), PluginState::Rejected(why) if why.starts_with("connector name `main`"))
+    );
     assert_eq!(registry.connectors.len(), 1);
 }
 
 #[test]
 fn a_plugin_colliding_with_itself_is_refused() {
-    let registry = build(vec![local("dup", commands(vec![cmd("x").alias("x")]))], &HashMap::new()).unwrap();
-    assert!(matches!(state(&registry, "dup"), PluginState::Rejected(why) if why.contains("alias of `x`")));
+    let registry = build(
+        vec![local("dup", commands(vec![cmd("x").alias("x")]))],
+        &HashMap::new(),
+    )
+    .unwrap();
+    assert!(
+        matches!(state(&registry, "dup"), PluginState::Rejected(why) if why.contains("alias of `x`"))
+    );
 }
 
 #[test]
@@ -172,13 +243,22 @@ fn builtins_colliding_through_config_aliases_stop_the_start_naming_the_line() {
         CommandOverride {
             enabled: true,
             aliases: vec!["help".into()],
-            origin: Some(Origin::File { path: "config.ini".into(), line: 7 }),
+            origin: Some(Origin::File {
+                path: "config.ini".into(),
+                line: 7,
+            }),
             ..Default::default()
         },
     );
-    let err = build(vec![builtin("help", commands(vec![cmd("help")])), builtin("ping", commands(vec![cmd("ping")]))], &overrides)
-        .err()
-        .expect("a fatal conflict");
+    let err = build(
+        vec![
+            builtin("help", commands(vec![cmd("help")])),
+            builtin("ping", commands(vec![cmd("ping")])),
+        ],
+        &overrides,
+    )
+    .err()
+    .expect("a fatal conflict");
     assert_eq!(
         err.to_string(),
         "command keyword `help` is claimed by plugin `help` (built-in; command `help`) and by plugin `ping` (built-in; alias of `ping` set at config.ini:7)"
@@ -201,8 +281,23 @@ fn every_conflict_is_reported_together() {
 
 #[test]
 fn help_and_dispatch_read_one_table_sorted_by_name() {
-    let registry = build(vec![builtin("core", commands(vec![cmd("zeta"), cmd("alpha").alias("a")]))], &HashMap::new()).unwrap();
-    let names: Vec<&str> = registry.commands.entries().iter().map(|e| e.spec.name.as_str()).collect();
+    let registry = build(
+        vec![builtin(
+            "core",
+            commands(vec![cmd("zeta"), cmd("alpha").alias("a")]),
+        )],
+        &HashMap::new(),
+    )
+    .unwrap();
+    let names: Vec<&str> = registry
+        .commands
+        .entries()
+        .iter()
+        .map(|e| e.spec.name.as_str())
+        .collect();
     assert_eq!(names, vec!["alpha", "zeta"]);
-    assert_eq!(registry.commands.lookup("A").map(|e| e.spec.name.as_str()), Some("alpha"));
+    assert_eq!(
+        registry.commands.lookup("A").map(|e| e.spec.name.as_str()),
+        Some("alpha")
+    );
 }

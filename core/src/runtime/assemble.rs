@@ -40,10 +40,14 @@ pub fn all_sections(plugins: &[(Source, Arc<dyn Plugin>)]) -> Vec<SectionSpec> {
 
 /// Validates the config against every declared section, builds every plugin, and claims their
 /// parts. Every problem is reported, not just the first.
-pub fn assemble(config: &Config, plugins: &[(Source, Arc<dyn Plugin>)]) -> Result<Assembly, StartupError> {
+pub fn assemble(
+    config: &Config,
+    plugins: &[(Source, Arc<dyn Plugin>)],
+) -> Result<Assembly, StartupError> {
     let sections = all_sections(plugins);
     let mut errors = config.validate(&sections);
-    let core = specs::read(config);
+    let (core, core_errors) = specs::read(config);
+    errors.extend(core_errors);
     let mut candidates = Vec::new();
     let mut known_commands = HashSet::new();
     for (source, plugin) in plugins {
@@ -54,36 +58,60 @@ pub fn assemble(config: &Config, plugins: &[(Source, Arc<dyn Plugin>)]) -> Resul
         }
         let parts = builder.into_parts();
         known_commands.extend(parts.commands.iter().map(|c| c.spec().name));
-        candidates.push(Candidate { name: plugin.name().to_string(), source: source.clone(), parts });
+        candidates.push(Candidate {
+            name: plugin.name().to_string(),
+            source: source.clone(),
+            parts,
+        });
     }
-    let core = match core {
-        Ok(core) => Some(core),
-        Err(e) => {
-            errors.extend(e);
-            None
-        }
-    };
-    if let Some(core) = &core {
-        let mut unknown: Vec<_> = core.overrides.keys().filter(|name| !known_commands.contains(*name)).collect();
+    {
+        let mut unknown: Vec<_> = core
+            .overrides
+            .keys()
+            .filter(|name| !known_commands.contains(*name))
+            .collect();
         unknown.sort();
         for name in unknown {
             let origin = config
                 .section(&format!("Command.{name}"))
-                .or_else(|| config.sections().find(|s| s.name.eq_ignore_ascii_case(&format!("Command.{name}"))))
+                .or_else(|| {
+                    config
+                        .sections()
+                        .find(|s| s.name.eq_ignore_ascii_case(&format!("Command.{name}")))
+                })
                 .map(|s| s.origin.clone())
                 .unwrap_or(Origin::Default);
             let hint = did_you_mean(name, known_commands.iter().map(String::as_str))
                 .map(|c| format!("; did you mean [Command.{c}]?"))
                 .unwrap_or_default();
-            errors.push(ConfigError::at(origin, format!("no command is named `{name}`{hint}")).in_section(&format!("Command.{name}")));
+            errors.push(
+                ConfigError::at(origin, format!("no command is named `{name}`{hint}"))
+                    .in_section(&format!("Command.{name}")),
+            );
         }
     }
-    errors.dedup();
-    match core {
-        Some(core) if errors.is_empty() => {
-            let registry = registry::build(candidates, &core.overrides)?;
-            Ok(Assembly { core, registry, specs: sections })
-        }
-        _ => Err(ConfigErrors(errors).into()),
+    if !errors.is_empty() {
+        return Err(ConfigErrors(in_file_order(errors)).into());
     }
+    let registry = registry::build(candidates, &core.overrides)?;
+    Ok(Assembly {
+        core,
+        registry,
+        specs: sections,
+    })
+}
+
+/// Each problem once (a bad value is seen by validation and again by the plugin reading it),
+/// ordered by file and line.
+fn in_file_order(errors: Vec<ConfigError>) -> Vec<ConfigError> {
+    let mut seen = HashSet::new();
+    let mut unique: Vec<ConfigError> = errors
+        .into_iter()
+        .filter(|e| seen.insert(e.to_string()))
+        .collect();
+    unique.sort_by_key(|e| match &e.origin {
+        Some(Origin::File { path, line }) => (0, path.clone(), *line),
+        _ => (1, Default::default(), 0),
+    });
+    unique
 }

@@ -23,7 +23,8 @@ impl BotControl for ChannelControl {
             .send(ControlRequest::Reload(tx))
             .await
             .map_err(|_| "the bot is shutting down".to_string())?;
-        rx.await.map_err(|_| "the bot is shutting down".to_string())?
+        rx.await
+            .map_err(|_| "the bot is shutting down".to_string())?
     }
 
     fn shutdown(&self) {

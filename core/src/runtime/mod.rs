@@ -43,7 +43,10 @@ pub struct BotOptions {
 const STAGE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Runs the bot until SIGINT, SIGTERM, `!shutdown` or a connector's request (console EOF).
-pub async fn run(plugins: Vec<(Source, Arc<dyn Plugin>)>, options: BotOptions) -> Result<(), StartupError> {
+pub async fn run(
+    plugins: Vec<(Source, Arc<dyn Plugin>)>,
+    options: BotOptions,
+) -> Result<(), StartupError> {
     let started = std::time::Instant::now();
     let config = (options.load_config)()?;
     if config.files().is_empty() {
@@ -62,7 +65,10 @@ pub async fn run(plugins: Vec<(Source, Arc<dyn Plugin>)>, options: BotOptions) -
 
     let shutdown = CancellationToken::new();
     let (control_tx, mut control_rx) = mpsc::channel(8);
-    let control = Arc::new(ChannelControl { requests: control_tx, shutdown: shutdown.clone() });
+    let control = Arc::new(ChannelControl {
+        requests: control_tx,
+        shutdown: shutdown.clone(),
+    });
     let registry = assembly.registry;
     let shared = shared::build(shared::Parts {
         config,
@@ -85,7 +91,10 @@ pub async fn run(plugins: Vec<(Source, Arc<dyn Plugin>)>, options: BotOptions) -
     }
     shared.outbound.store(Arc::new(queues));
 
-    let dispatcher = Arc::new(Dispatcher::new(specs::dispatch_settings(&assembly.core, &registry.connectors), ctx.clone()));
+    let dispatcher = Arc::new(Dispatcher::new(
+        specs::dispatch_settings(&assembly.core, &registry.connectors),
+        ctx.clone(),
+    ));
     let (inbound_tx, inbound_rx) = mpsc::channel::<Message>(1024);
     let dispatch_task = tokio::spawn(dispatch_loop(inbound_rx, dispatcher.clone(), ctx.clone()));
 
@@ -103,7 +112,11 @@ pub async fn run(plugins: Vec<(Source, Arc<dyn Plugin>)>, options: BotOptions) -
                 detail: None,
             })));
         };
-        supervisors.push(Supervisor::spawn(service.clone(), SupervisorSettings::default(), on_state));
+        supervisors.push(Supervisor::spawn(
+            service.clone(),
+            SupervisorSettings::default(),
+            on_state,
+        ));
     }
 
     let intake = CancellationToken::new();
@@ -119,7 +132,10 @@ pub async fn run(plugins: Vec<(Source, Arc<dyn Plugin>)>, options: BotOptions) -
             let why = match outcome {
                 Ok(Ok(())) => return,
                 Ok(Err(e)) => e.to_string(),
-                Err(join) if join.is_panic() => format!("panicked: {}", crate::dispatch::panic_message(join.into_panic().as_ref())),
+                Err(join) if join.is_panic() => format!(
+                    "panicked: {}",
+                    crate::dispatch::panic_message(join.into_panic().as_ref())
+                ),
                 Err(_) => return,
             };
             tracing::error!(connector = %name, error = %why, "connector stopped");
@@ -128,7 +144,12 @@ pub async fn run(plugins: Vec<(Source, Arc<dyn Plugin>)>, options: BotOptions) -
     }
     drop(inbound_tx);
 
-    let reloader = Reloader { plugins, options, dispatcher: dispatcher.clone(), ctx: ctx.clone() };
+    let reloader = Reloader {
+        plugins,
+        options,
+        dispatcher: dispatcher.clone(),
+        ctx: ctx.clone(),
+    };
     tracing::info!(
         connectors = registry.connectors.len(),
         commands = registry.commands.len(),
@@ -159,12 +180,18 @@ pub async fn run(plugins: Vec<(Source, Arc<dyn Plugin>)>, options: BotOptions) -
     shutdown.cancel();
     ctx.publish(Event::Shutdown);
     intake.cancel();
-    let stage = |what: &'static str| move |_| tracing::warn!("shutdown: {what} did not finish within {STAGE_TIMEOUT:?}");
-    let _ = tokio::time::timeout(STAGE_TIMEOUT, async { while connector_tasks.join_next().await.is_some() {} })
-        .await
-        .map_err(stage("connectors"));
+    let stage = |what: &'static str| {
+        move |_| tracing::warn!("shutdown: {what} did not finish within {STAGE_TIMEOUT:?}")
+    };
+    let _ = tokio::time::timeout(STAGE_TIMEOUT, async {
+        while connector_tasks.join_next().await.is_some() {}
+    })
+    .await
+    .map_err(stage("connectors"));
     connector_tasks.abort_all();
-    let _ = tokio::time::timeout(STAGE_TIMEOUT, dispatch_task).await.map_err(stage("dispatch"));
+    let _ = tokio::time::timeout(STAGE_TIMEOUT, dispatch_task)
+        .await
+        .map_err(stage("dispatch"));
     for supervisor in supervisors {
         supervisor.shutdown().await;
     }
@@ -172,14 +199,20 @@ pub async fn run(plugins: Vec<(Source, Arc<dyn Plugin>)>, options: BotOptions) -
     for queue in queues.values() {
         let (done, flushed) = tokio::sync::oneshot::channel();
         if queue.send(OutboundRequest::Flush(done)).await.is_ok() {
-            let _ = tokio::time::timeout(STAGE_TIMEOUT, flushed).await.map_err(stage("outbound flush"));
+            let _ = tokio::time::timeout(STAGE_TIMEOUT, flushed)
+                .await
+                .map_err(stage("outbound flush"));
         }
     }
     tracing::info!("switchboard stopped");
     Ok(())
 }
 
-async fn dispatch_loop(mut inbound: mpsc::Receiver<Message>, dispatcher: Arc<Dispatcher>, ctx: Context) {
+async fn dispatch_loop(
+    mut inbound: mpsc::Receiver<Message>,
+    dispatcher: Arc<Dispatcher>,
+    ctx: Context,
+) {
     while let Some(message) = inbound.recv().await {
         let message = Arc::new(message);
         ctx.publish(Event::Inbound(message.clone()));
@@ -205,14 +238,18 @@ impl Reloader {
         let assembly = assemble(&config, &self.plugins).map_err(|e| e.to_string())?;
         if self.options.strict {
             if let Some(conflict) = assembly.registry.rejections.first() {
-                return Err(format!("--strict: a local plugin would be refused: {conflict}"));
+                return Err(format!(
+                    "--strict: a local plugin would be refused: {conflict}"
+                ));
             }
         }
         let registry = assembly.registry;
         let mut settings = specs::dispatch_settings(&assembly.core, &registry.connectors);
         // Connectors keep running across a reload; keep the admins of those that run.
         let running = self.dispatcher.settings();
-        settings.admins.retain(|name, _| running.admins.contains_key(name));
+        settings
+            .admins
+            .retain(|name, _| running.admins.contains_key(name));
         let commands = registry.commands.len();
         shared::swap(&self.ctx, config, registry);
         self.dispatcher.update(settings);

@@ -15,7 +15,10 @@ use crate::dispatch::panic_message;
 use crate::event::{Delivery, Event, Outbound};
 use crate::outbound::{split_message, RateLimiter};
 
-pub(crate) fn spawn(connector: Arc<dyn Connector>, bus: Bus) -> (mpsc::Sender<OutboundRequest>, JoinHandle<()>) {
+pub(crate) fn spawn(
+    connector: Arc<dyn Connector>,
+    bus: Bus,
+) -> (mpsc::Sender<OutboundRequest>, JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel::<OutboundRequest>(1024);
     let task = tokio::spawn(async move {
         let limits = connector.limits();
@@ -27,11 +30,19 @@ pub(crate) fn spawn(connector: Arc<dyn Connector>, bus: Bus) -> (mpsc::Sender<Ou
                     let mut error = None;
                     for text in &chunks {
                         limiter.acquire().await;
-                        let chunk = Outbound { target: message.target.clone(), text: text.clone() };
-                        match AssertUnwindSafe(connector.send(&chunk)).catch_unwind().await {
+                        let chunk = Outbound {
+                            target: message.target.clone(),
+                            text: text.clone(),
+                        };
+                        match AssertUnwindSafe(connector.send(&chunk))
+                            .catch_unwind()
+                            .await
+                        {
                             Ok(Ok(())) => {}
                             Ok(Err(e)) => error = Some(e.to_string()),
-                            Err(panic) => error = Some(format!("panicked: {}", panic_message(panic.as_ref()))),
+                            Err(panic) => {
+                                error = Some(format!("panicked: {}", panic_message(panic.as_ref())))
+                            }
                         }
                         if let Some(e) = &error {
                             tracing::error!(connector = connector.name(), error = %e, "sending a message failed");

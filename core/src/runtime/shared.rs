@@ -25,12 +25,13 @@ pub(crate) struct Parts<'a> {
 }
 
 pub(crate) async fn build(parts: Parts<'_>) -> Result<Arc<Shared>, StoreError> {
-    let configured_ignores = parts
-        .registry
-        .connectors
-        .iter()
-        .flat_map(|(_, c)| c.ignored().into_iter().map(|user| (c.name().to_string(), user)));
-    let ignore = IgnoreList::load(parts.store.clone(), configured_ignores.collect::<Vec<_>>()).await?;
+    let configured_ignores = parts.registry.connectors.iter().flat_map(|(_, c)| {
+        c.ignored()
+            .into_iter()
+            .map(|user| (c.name().to_string(), user))
+    });
+    let ignore =
+        IgnoreList::load(parts.store.clone(), configured_ignores.collect::<Vec<_>>()).await?;
     Ok(Arc::new(Shared {
         bus: Bus::default(),
         store: parts.store,
@@ -39,7 +40,12 @@ pub(crate) async fn build(parts: Parts<'_>) -> Result<Arc<Shared>, StoreError> {
         commands: ArcSwap::from_pointee(parts.registry.commands.clone()),
         plugins: ArcSwap::from_pointee(parts.registry.plugins.clone()),
         ignore,
-        info: BotInfo { name: parts.bot_name, version: parts.version, started: Instant::now(), started_at: SystemTime::now() },
+        info: BotInfo {
+            name: parts.bot_name,
+            version: parts.version,
+            started: Instant::now(),
+            started_at: SystemTime::now(),
+        },
         control: parts.control,
         shutdown: parts.shutdown,
     }))
@@ -52,7 +58,9 @@ pub(crate) fn swap(ctx: &Context, config: Config, registry: Registry) {
     let mut plugins = registry.plugins;
     for record in &mut plugins {
         if let Some(before) = old.iter().find(|r| r.name == record.name) {
-            if matches!(before.state, PluginState::Faulted(_)) && record.state == PluginState::Active {
+            if matches!(before.state, PluginState::Faulted(_))
+                && record.state == PluginState::Active
+            {
                 record.state = before.state.clone();
             }
         }

@@ -64,7 +64,10 @@ pub fn connector_keys() -> Vec<KeySpec> {
 }
 
 fn spec<'a>(specs: &'a [SectionSpec], pattern: &str) -> &'a SectionSpec {
-    specs.iter().find(|s| s.pattern == pattern).unwrap_or(&specs[0])
+    specs
+        .iter()
+        .find(|s| s.pattern == pattern)
+        .unwrap_or(&specs[0])
 }
 
 pub struct CoreSettings {
@@ -74,20 +77,31 @@ pub struct CoreSettings {
     pub overrides: HashMap<String, CommandOverride>,
 }
 
-/// Reads the core sections; assumes the config was validated, but still reports bad values.
-pub fn read(config: &Config) -> Result<CoreSettings, Vec<ConfigError>> {
+/// Reads the core sections. Bad values are reported and replaced by defaults, so that the
+/// caller can go on checking and report everything at once.
+pub fn read(config: &Config) -> (CoreSettings, Vec<ConfigError>) {
     let specs = core_sections();
     let bot = config.view(BOT, spec(&specs, BOT));
     let store = config.view(STORE, spec(&specs, STORE));
     let mut errors = Vec::new();
-    let mut get = |r: Result<String, ConfigError>| r.map_err(|e| errors.push(e)).unwrap_or_default();
+    let mut get =
+        |r: Result<String, ConfigError>| r.map_err(|e| errors.push(e)).unwrap_or_default();
     let name = get(bot.get("name"));
     let prefix = get(bot.get("prefix"));
     let sqlite = get(store.get("sqlite_path"));
-    let flag = |key: &str, errors: &mut Vec<ConfigError>| bot.get::<bool>(key).map_err(|e| errors.push(e)).unwrap_or(true);
+    let (name, prefix) = (or(name, "switchboard"), or(prefix, "!"));
+    let sqlite = or(sqlite, "data/switchboard.db");
+    let flag = |key: &str, errors: &mut Vec<ConfigError>| {
+        bot.get::<bool>(key)
+            .map_err(|e| errors.push(e))
+            .unwrap_or(true)
+    };
     let mention_prefix = flag("mention_prefix", &mut errors);
     let dm_prefix_optional = flag("dm_prefix_optional", &mut errors);
-    let command_timeout = bot.get::<Duration>("command_timeout").map_err(|e| errors.push(e)).unwrap_or(Duration::from_secs(30));
+    let command_timeout = bot
+        .get::<Duration>("command_timeout")
+        .map_err(|e| errors.push(e))
+        .unwrap_or(Duration::from_secs(30));
 
     let command_spec = spec(&specs, COMMAND);
     let mut overrides = HashMap::new();
@@ -110,27 +124,46 @@ pub fn read(config: &Config) -> Result<CoreSettings, Vec<ConfigError>> {
             Err(e) => errors.push(e),
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    Ok(CoreSettings {
+    let settings = CoreSettings {
         bot_name: name.clone(),
         dispatch_without_admins: DispatchSettings {
-            addressing: Addressing { prefix, bot_name: name, mention_prefix, dm_prefix_optional },
+            addressing: Addressing {
+                prefix,
+                bot_name: name,
+                mention_prefix,
+                dm_prefix_optional,
+            },
             admins: HashMap::new(),
             command_timeout,
         },
         sqlite_path: config.resolve(sqlite),
         overrides,
-    })
+    };
+    (settings, errors)
+}
+
+fn or(value: String, default: &str) -> String {
+    if value.is_empty() {
+        default.to_string()
+    } else {
+        value
+    }
 }
 
 /// Dispatch settings with each connector's admins filled in.
-pub fn dispatch_settings(core: &CoreSettings, connectors: &[(String, std::sync::Arc<dyn Connector>)]) -> DispatchSettings {
+pub fn dispatch_settings(
+    core: &CoreSettings,
+    connectors: &[(String, std::sync::Arc<dyn Connector>)],
+) -> DispatchSettings {
     let mut settings = core.dispatch_without_admins.clone();
     settings.admins = connectors
         .iter()
-        .map(|(_, c)| (c.name().to_string(), c.admins().into_iter().collect::<HashSet<_>>()))
+        .map(|(_, c)| {
+            (
+                c.name().to_string(),
+                c.admins().into_iter().collect::<HashSet<_>>(),
+            )
+        })
         .collect();
     settings
 }

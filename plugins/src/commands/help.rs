@@ -1,5 +1,7 @@
 use switchboard_core::registry::CommandEntry;
-use switchboard_core::{async_trait, Command, CommandError, CommandSpec, Context, Invocation, Reply};
+use switchboard_core::{
+    async_trait, Command, CommandError, CommandSpec, Context, Invocation, Reply,
+};
 
 pub struct Help;
 
@@ -13,7 +15,11 @@ impl Command for Help {
         let commands = ctx.commands();
         let prefix = &call.prefix;
         let Some(wanted) = call.words().next() else {
-            let names: Vec<String> = commands.entries().iter().map(|e| format!("{prefix}{}", e.spec.name)).collect();
+            let names: Vec<String> = commands
+                .entries()
+                .iter()
+                .map(|e| format!("{prefix}{}", e.spec.name))
+                .collect();
             return Ok(Reply::text(format!(
                 "Commands: {}. Say `{prefix}help <command>` for more.",
                 names.join(", ")
@@ -37,7 +43,11 @@ fn describe(entry: &CommandEntry, prefix: &str) -> String {
     let mut text = format!("{} — {}", spec.usage_line(prefix), spec.help);
     let mut notes = Vec::new();
     if !spec.aliases.is_empty() {
-        let aliases: Vec<String> = spec.aliases.iter().map(|a| format!("{prefix}{a}")).collect();
+        let aliases: Vec<String> = spec
+            .aliases
+            .iter()
+            .map(|a| format!("{prefix}{a}"))
+            .collect();
         notes.push(format!("aliases: {}", aliases.join(", ")));
     }
     if spec.admin_only {
@@ -47,10 +57,16 @@ fn describe(entry: &CommandEntry, prefix: &str) -> String {
         notes.push("direct messages only".into());
     }
     if !spec.cooldown.per_user.is_zero() {
-        notes.push(format!("cooldown per user: {}s", spec.cooldown.per_user.as_secs_f64()));
+        notes.push(format!(
+            "cooldown per user: {}s",
+            spec.cooldown.per_user.as_secs_f64()
+        ));
     }
     if !spec.cooldown.per_channel.is_zero() {
-        notes.push(format!("cooldown per channel: {}s", spec.cooldown.per_channel.as_secs_f64()));
+        notes.push(format!(
+            "cooldown per channel: {}s",
+            spec.cooldown.per_channel.as_secs_f64()
+        ));
     }
     notes.push(format!("plugin: {}", entry.plugin));
     text.push_str(&format!(" ({})", notes.join("; ")));

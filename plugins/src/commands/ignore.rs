@@ -1,4 +1,6 @@
-use switchboard_core::{async_trait, Command, CommandError, CommandSpec, Context, Invocation, Reply};
+use switchboard_core::{
+    async_trait, Command, CommandError, CommandSpec, Context, Invocation, Reply,
+};
 
 /// `!ignore <user>`: the bot stops answering that user on this connector, across restarts.
 pub struct Ignore;
@@ -15,9 +17,12 @@ fn user_of(call: &Invocation) -> Result<String, CommandError> {
 #[async_trait]
 impl Command for Ignore {
     fn spec(&self) -> CommandSpec {
-        CommandSpec::new("ignore", "Stops answering a user on this connector (kept across restarts).")
-            .usage("<user>")
-            .admin_only()
+        CommandSpec::new(
+            "ignore",
+            "Stops answering a user on this connector (kept across restarts).",
+        )
+        .usage("<user>")
+        .admin_only()
     }
 
     async fn execute(&self, call: Invocation, ctx: &Context) -> Result<Reply, CommandError> {
@@ -26,7 +31,11 @@ impl Command for Ignore {
         if user == call.message.sender {
             return Err(CommandError::User("You cannot ignore yourself.".into()));
         }
-        let added = ctx.ignore_list().ignore(connector, &user).await.map_err(|e| CommandError::Failed(e.to_string()))?;
+        let added = ctx
+            .ignore_list()
+            .ignore(connector, &user)
+            .await
+            .map_err(|e| CommandError::Failed(e.to_string()))?;
         Ok(Reply::text(if added {
             format!("Ignoring {user}.")
         } else {
@@ -38,7 +47,9 @@ impl Command for Ignore {
 #[async_trait]
 impl Command for Unignore {
     fn spec(&self) -> CommandSpec {
-        CommandSpec::new("unignore", "Answers a user again.").usage("<user>").admin_only()
+        CommandSpec::new("unignore", "Answers a user again.")
+            .usage("<user>")
+            .admin_only()
     }
 
     async fn execute(&self, call: Invocation, ctx: &Context) -> Result<Reply, CommandError> {

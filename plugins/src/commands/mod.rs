@@ -48,6 +48,8 @@ pub fn all() -> Vec<Arc<dyn Plugin>> {
         plugin("plugins", || vec![Arc::new(plugin_list::PluginList)]),
         plugin("reload", || vec![Arc::new(reload::Reload)]),
         plugin("shutdown", || vec![Arc::new(shutdown::Shutdown)]),
-        plugin("ignore", || vec![Arc::new(ignore::Ignore), Arc::new(ignore::Unignore)]),
+        plugin("ignore", || {
+            vec![Arc::new(ignore::Ignore), Arc::new(ignore::Unignore)]
+        }),
     ]
 }

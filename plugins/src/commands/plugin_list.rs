@@ -1,11 +1,16 @@
-use switchboard_core::{async_trait, Command, CommandError, CommandSpec, Context, Invocation, Reply};
+use switchboard_core::{
+    async_trait, Command, CommandError, CommandSpec, Context, Invocation, Reply,
+};
 
 pub struct PluginList;
 
 #[async_trait]
 impl Command for PluginList {
     fn spec(&self) -> CommandSpec {
-        CommandSpec::new("plugins", "Lists the plugins: name, kind, source and state.")
+        CommandSpec::new(
+            "plugins",
+            "Lists the plugins: name, kind, source and state.",
+        )
     }
 
     async fn execute(&self, _: Invocation, ctx: &Context) -> Result<Reply, CommandError> {

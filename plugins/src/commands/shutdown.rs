@@ -1,11 +1,17 @@
-use switchboard_core::{async_trait, Command, CommandError, CommandSpec, Context, Invocation, Reply};
+use switchboard_core::{
+    async_trait, Command, CommandError, CommandSpec, Context, Invocation, Reply,
+};
 
 pub struct Shutdown;
 
 #[async_trait]
 impl Command for Shutdown {
     fn spec(&self) -> CommandSpec {
-        CommandSpec::new("shutdown", "Stops the bot gracefully: pending replies are sent first.").admin_only()
+        CommandSpec::new(
+            "shutdown",
+            "Stops the bot gracefully: pending replies are sent first.",
+        )
+        .admin_only()
     }
 
     async fn execute(&self, call: Invocation, ctx: &Context) -> Result<Reply, CommandError> {

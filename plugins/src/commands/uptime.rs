@@ -1,6 +1,8 @@
 use std::time::Duration;
 
-use switchboard_core::{async_trait, Command, CommandError, CommandSpec, Context, Invocation, Reply};
+use switchboard_core::{
+    async_trait, Command, CommandError, CommandSpec, Context, Invocation, Reply,
+};
 
 pub struct Uptime;
 
@@ -11,14 +13,22 @@ impl Command for Uptime {
     }
 
     async fn execute(&self, _: Invocation, ctx: &Context) -> Result<Reply, CommandError> {
-        Ok(Reply::text(format!("up {}", human(ctx.info().started.elapsed()))))
+        Ok(Reply::text(format!(
+            "up {}",
+            human(ctx.info().started.elapsed())
+        )))
     }
 }
 
 /// `3d 4h 5m 6s`, leaving out leading zero units.
 pub fn human(elapsed: Duration) -> String {
     let total = elapsed.as_secs();
-    let units = [(total / 86_400, "d"), (total / 3600 % 24, "h"), (total / 60 % 60, "m"), (total % 60, "s")];
+    let units = [
+        (total / 86_400, "d"),
+        (total / 3600 % 24, "h"),
+        (total / 60 % 60, "m"),
+        (total % 60, "s"),
+    ];
     let parts: Vec<String> = units
         .iter()
         .skip_while(|(n, unit)| *n == 0 && *unit != "s")

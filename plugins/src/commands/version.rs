@@ -1,4 +1,6 @@
-use switchboard_core::{async_trait, Command, CommandError, CommandSpec, Context, Invocation, Reply};
+use switchboard_core::{
+    async_trait, Command, CommandError, CommandSpec, Context, Invocation, Reply,
+};
 
 pub struct Version;
 
@@ -10,6 +12,9 @@ impl Command for Version {
 
     async fn execute(&self, _: Invocation, ctx: &Context) -> Result<Reply, CommandError> {
         let info = ctx.info();
-        Ok(Reply::text(format!("{} runs Switchboard {}", info.name, info.version)))
+        Ok(Reply::text(format!(
+            "{} runs Switchboard {}",
+            info.name, info.version
+        )))
     }
 }

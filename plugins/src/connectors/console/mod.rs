@@ -8,7 +8,8 @@ use std::io::Write;
 use switchboard_core::config::{ConfigError, KeySpec, SectionSpec, ValueKind};
 use switchboard_core::runtime::{connector_keys, ConnectorCommon};
 use switchboard_core::{
-    async_trait, Connector, ConnectorError, ConnectorIo, Message, Outbound, OutboundLimits, Plugin, PluginBuilder,
+    async_trait, Connector, ConnectorError, ConnectorIo, Message, Outbound, OutboundLimits, Plugin,
+    PluginBuilder,
 };
 
 pub use parse::{format_reply, parse_line, ConsoleLine};
@@ -23,14 +24,26 @@ pub struct ConsolePlugin;
 fn section() -> SectionSpec {
     let mut keys = connector_keys();
     keys.push(
-        KeySpec::new("exit_on_eof", ValueKind::Bool, "Shut the bot down when standard input ends (set by `switchboard console`).")
-            .default("false"),
+        KeySpec::new(
+            "exit_on_eof",
+            ValueKind::Bool,
+            "Shut the bot down when standard input ends (set by `switchboard console`).",
+        )
+        .default("false"),
     );
     keys.push(
-        KeySpec::new("max_input_length", ValueKind::Integer, "Longest input line in bytes; longer lines are rejected with a message on stderr.")
-            .default("4096"),
+        KeySpec::new(
+            "max_input_length",
+            ValueKind::Integer,
+            "Longest input line in bytes; longer lines are rejected with a message on stderr.",
+        )
+        .default("4096"),
     );
-    SectionSpec::plugin(SECTION, "The console: standard input and output as a chat.", keys)
+    SectionSpec::plugin(
+        SECTION,
+        "The console: standard input and output as a chat.",
+        keys,
+    )
 }
 
 impl Plugin for ConsolePlugin {
@@ -108,7 +121,8 @@ impl Connector for Console {
                 Some(InputLine::Text(text)) if text.trim().is_empty() => {}
                 Some(InputLine::Text(text)) => {
                     let line = parse_line(&text);
-                    let message = Message::new(&self.name, line.conversation, line.sender, line.text);
+                    let message =
+                        Message::new(&self.name, line.conversation, line.sender, line.text);
                     io.receive(message).await?;
                 }
                 Some(InputLine::TooLong(length)) => tracing::warn!(
@@ -118,7 +132,10 @@ impl Connector for Console {
                     "console input line rejected: longer than max_input_length"
                 ),
                 Some(InputLine::NotUtf8) => {
-                    tracing::warn!(line = number, "console input line rejected: not valid UTF-8")
+                    tracing::warn!(
+                        line = number,
+                        "console input line rejected: not valid UTF-8"
+                    )
                 }
             }
         }
@@ -132,6 +149,8 @@ impl Connector for Console {
     async fn send(&self, message: &Outbound) -> Result<(), ConnectorError> {
         let line = format_reply(&message.target, &message.text);
         let mut out = std::io::stdout().lock();
-        writeln!(out, "{line}").and_then(|()| out.flush()).map_err(|e| ConnectorError(format!("stdout: {e}")))
+        writeln!(out, "{line}")
+            .and_then(|()| out.flush())
+            .map_err(|e| ConnectorError(format!("stdout: {e}")))
     }
 }

@@ -21,7 +21,9 @@ pub fn parse_line(line: &str) -> ConsoleLine {
         if let Some((channel, message)) = rest.split_once(char::is_whitespace) {
             if !channel.is_empty() {
                 let (sender, text) = match message.split_once(':') {
-                    Some((sender, text)) if !sender.trim().is_empty() && !sender.trim().contains(' ') => {
+                    Some((sender, text))
+                        if !sender.trim().is_empty() && !sender.trim().contains(' ') =>
+                    {
                         (sender.trim(), text.trim())
                     }
                     _ => (DEFAULT_SENDER, message.trim()),
@@ -66,7 +68,10 @@ mod tests {
     #[test]
     fn a_channel_line_names_channel_and_sender() {
         let line = parse_line("#meshmonday HOWL: check in");
-        assert_eq!(line.conversation, Conversation::Channel("#meshmonday".into()));
+        assert_eq!(
+            line.conversation,
+            Conversation::Channel("#meshmonday".into())
+        );
         assert_eq!(line.sender, "HOWL");
         assert_eq!(line.text, "check in");
     }
@@ -93,14 +98,24 @@ mod tests {
     fn anything_else_is_a_direct_message_from_console() {
         for text in ["!ping", "#", "@", "# spaced", "hello: world"] {
             let line = parse_line(text);
-            assert_eq!(line.conversation, Conversation::Direct("console".into()), "{text}");
+            assert_eq!(
+                line.conversation,
+                Conversation::Direct("console".into()),
+                "{text}"
+            );
             assert_eq!(line.text, text.trim());
         }
     }
 
     #[test]
     fn replies_are_tagged_with_their_conversation() {
-        assert_eq!(format_reply(&Target::channel("c", "#general"), "pong"), "[#general] pong");
-        assert_eq!(format_reply(&Target::direct("c", "bob"), "pong"), "[@bob] pong");
+        assert_eq!(
+            format_reply(&Target::channel("c", "#general"), "pong"),
+            "[#general] pong"
+        );
+        assert_eq!(
+            format_reply(&Target::direct("c", "bob"), "pong"),
+            "[@bob] pong"
+        );
     }
 }

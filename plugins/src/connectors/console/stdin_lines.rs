@@ -15,7 +15,10 @@ pub enum InputLine {
 }
 
 /// Reads `input` line by line until EOF; the channel closes at EOF.
-pub fn spawn_reader<R: Read + Send + 'static>(input: R, max_bytes: usize) -> mpsc::Receiver<InputLine> {
+pub fn spawn_reader<R: Read + Send + 'static>(
+    input: R,
+    max_bytes: usize,
+) -> mpsc::Receiver<InputLine> {
     let (tx, rx) = mpsc::channel(64);
     std::thread::Builder::new()
         .name("console-stdin".into())
@@ -107,7 +110,10 @@ mod tests {
     fn an_overlong_line_is_dropped_whole_and_the_next_line_still_read() {
         let mut input = vec![b'x'; 50];
         input.extend_from_slice(b"\n!ping\n");
-        assert_eq!(lines(&input, 10), vec![InputLine::TooLong(50), InputLine::Text("!ping".into())]);
+        assert_eq!(
+            lines(&input, 10),
+            vec![InputLine::TooLong(50), InputLine::Text("!ping".into())]
+        );
     }
 
     #[test]
