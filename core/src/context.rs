@@ -136,7 +136,7 @@ impl Context {
     pub fn storage(&self) -> ScopedStore {
         ScopedStore::new(
             self.shared.store.clone(),
-            &format!("plugin:{}", self.plugin),
+            format!("plugin:{}", self.plugin),
         )
     }
 
