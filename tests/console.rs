@@ -225,3 +225,26 @@ fn reload_applies_a_changed_config_and_refuses_a_broken_one() {
     let (status, _) = session.finish();
     assert!(status.success());
 }
+
+#[test]
+fn a_reload_racing_the_end_of_input_still_lets_every_reply_out() {
+    let scratch = Scratch::new();
+    scratch.write("config.ini", "[Connector.console.main]\nadmins = root\n");
+    let output = scratch.run(&["console"], b"@root !reload\n@root !ping\n");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lines = stdout_lines(&output);
+    assert!(
+        lines.first().is_some_and(|l| l.starts_with("[@root] ")),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("[@root] pong"),
+        "{lines:?}"
+    );
+    assert!(
+        !stderr(&output).contains("did not finish"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -66,7 +66,7 @@ impl Default for OutboundLimits {
         OutboundLimits {
             max_message_length: 0,
             rate_limit: 0.0,
-            rate_burst: 1,
+            rate_burst: 5,
         }
     }
 }

@@ -84,6 +84,39 @@ impl Context {
         Context::new(self.shared.clone(), plugin)
     }
 
+    /// A context on an empty bot with an in-memory store, for unit tests inside the core.
+    #[cfg(test)]
+    pub(crate) fn for_tests() -> Context {
+        struct NoControl;
+        #[async_trait]
+        impl BotControl for NoControl {
+            async fn reload(&self) -> Result<String, String> {
+                Err("no bot to reload".into())
+            }
+            fn shutdown(&self) {}
+        }
+        let store: Arc<dyn Store> =
+            Arc::new(crate::store::SqliteStore::in_memory().expect("in-memory store"));
+        let shared = Shared {
+            bus: Bus::default(),
+            ignore: IgnoreList::empty(store.clone()),
+            store,
+            outbound: ArcSwap::from_pointee(HashMap::new()),
+            config: ArcSwap::from_pointee(Config::default()),
+            commands: ArcSwap::from_pointee(CommandTable::default()),
+            plugins: ArcSwap::from_pointee(Vec::new()),
+            info: BotInfo {
+                name: "test".into(),
+                version: "0".into(),
+                started: Instant::now(),
+                started_at: SystemTime::now(),
+            },
+            control: Arc::new(NoControl),
+            shutdown: CancellationToken::new(),
+        };
+        Context::new(Arc::new(shared), "test")
+    }
+
     pub(crate) fn shared(&self) -> &Shared {
         &self.shared
     }
@@ -134,10 +167,7 @@ impl Context {
 
     /// Key-value storage private to this plugin.
     pub fn storage(&self) -> ScopedStore {
-        ScopedStore::new(
-            self.shared.store.clone(),
-            format!("plugin:{}", self.plugin),
-        )
+        ScopedStore::new(self.shared.store.clone(), format!("plugin:{}", self.plugin))
     }
 
     /// The config as last loaded (it changes on reload).

@@ -35,6 +35,14 @@ impl IgnoreList {
         })
     }
 
+    /// A list with nobody on it yet.
+    pub fn empty(store: Arc<dyn Store>) -> Self {
+        IgnoreList {
+            users: Arc::default(),
+            store,
+        }
+    }
+
     pub fn is_ignored(&self, connector: &str, user: &str) -> bool {
         let users = self.users.read().unwrap_or_else(|p| p.into_inner());
         // Borrowed lookups need the tuple owned; most lists are empty, so check that first.

@@ -44,6 +44,11 @@ pub trait Sink: Send + Sync + 'static {
     /// The instance name, e.g. `jsonrpc` or `jsonrpc.alerts`.
     fn name(&self) -> &str;
     fn listener(&self) -> ListenerAddr;
+    /// How the listener is served (e.g. `tls: cert.pem` or `plain`). Sinks share an address
+    /// only when they agree on this; otherwise the registry refuses the later one.
+    fn listener_settings(&self) -> String {
+        "plain".into()
+    }
     /// The routes, for the registry; `filter` must answer exactly these.
     fn routes(&self) -> Vec<RouteSpec>;
     /// The warp filter that serves the routes; it publishes what it accepts through `ctx`.

@@ -9,11 +9,11 @@ pub enum LogFormat {
 }
 
 pub fn init(format: LogFormat, level: &str) {
-    let filter = std::env::var("SWITCHBOARD_LOG")
-        .ok()
-        .and_then(|f| EnvFilter::try_new(f).ok())
-        .or_else(|| EnvFilter::try_new(level).ok())
-        .unwrap_or_else(|| EnvFilter::new("info"));
+    let requested = std::env::var("SWITCHBOARD_LOG").unwrap_or_else(|_| level.to_string());
+    let filter = EnvFilter::try_new(&requested).unwrap_or_else(|e| {
+        eprintln!("warning: log filter `{requested}` is not valid ({e}); using `info`");
+        EnvFilter::new("info")
+    });
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -20,6 +20,7 @@ pub fn run(args: ConfigArgs, json: bool) -> ExitCode {
         }
     };
     let plugins = &assembly.registry.plugins;
+    let refused = args.strict && !assembly.registry.rejections.is_empty();
     if json {
         let rows: Vec<serde_json::Value> = plugins
             .iter()
@@ -33,7 +34,7 @@ pub fn run(args: ConfigArgs, json: bool) -> ExitCode {
             })
             .collect();
         println!("{}", serde_json::Value::Array(rows));
-        return ExitCode::SUCCESS;
+        return exit_code(refused);
     }
     let rows: Vec<[String; 4]> = plugins
         .iter()
@@ -67,5 +68,14 @@ pub fn run(args: ConfigArgs, json: bool) -> ExitCode {
             w2 = widths[2]
         );
     }
-    ExitCode::SUCCESS
+    exit_code(refused)
+}
+
+/// With `--strict`, a refused local plugin makes the listing fail too.
+fn exit_code(refused: bool) -> ExitCode {
+    if refused {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }

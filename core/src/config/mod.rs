@@ -39,6 +39,8 @@ pub struct Section {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Config {
     base_dir: PathBuf,
+    /// The main file (`--config`, or `./config.ini`), when there is one.
+    main_file: Option<PathBuf>,
     files: Vec<PathBuf>,
     sections: BTreeMap<String, Section>,
 }
@@ -70,6 +72,7 @@ impl Config {
                     .unwrap_or_else(|| PathBuf::from("."));
                 let mut config = Config::defaults(base_dir);
                 config.merge_file(path)?;
+                config.main_file = Some(path.clone());
                 config
             }
             None => Config::defaults("."),
@@ -86,6 +89,7 @@ impl Config {
         let path = path.as_ref();
         let mut config = Config::defaults(path.parent().unwrap_or(Path::new(".")));
         config.merge_text(path, text)?;
+        config.main_file = Some(path.to_path_buf());
         Ok(config)
     }
 
@@ -161,6 +165,12 @@ impl Config {
                 origin: Origin::CommandLine,
             },
         );
+    }
+
+    /// Whether a main config file was read; without one the bot runs on built-in defaults
+    /// (plus whatever `local/config.ini` says).
+    pub fn has_main_file(&self) -> bool {
+        self.main_file.is_some()
     }
 
     /// The files read, in merge order; empty when running on the built-in defaults.

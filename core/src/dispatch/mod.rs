@@ -71,6 +71,7 @@ impl Dispatcher {
             .ctx
             .ignore_list()
             .is_ignored(&message.connector, &message.sender)
+            && !settings.is_admin(&message.connector, &message.sender)
         {
             return Vec::new();
         }

@@ -45,6 +45,16 @@ pub struct Claim {
     pub source: Source,
     /// The part making the claim, e.g. "command `ping`" or "alias of `ping` set at config.ini:12".
     pub part: String,
+    /// Claims with the same key share the resource instead of colliding (sinks on one listener
+    /// with the same settings). `None` claims it alone.
+    pub share_key: Option<String>,
+}
+
+impl Claim {
+    /// Whether two claims on the same resource can both stand.
+    pub fn shares_with(&self, other: &Claim) -> bool {
+        self.share_key.is_some() && self.share_key == other.share_key
+    }
 }
 
 impl fmt::Display for Claim {

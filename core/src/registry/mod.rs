@@ -127,7 +127,7 @@ pub fn build(
             continue;
         }
         for claim in claims {
-            owners.insert(claim.resource.clone(), claim);
+            owners.entry(claim.resource.clone()).or_insert(claim);
         }
         let PluginParts {
             commands: cmds,
@@ -193,6 +193,7 @@ fn claims_of(candidate: &Candidate, overrides: &HashMap<String, CommandOverride>
         plugin: candidate.name.clone(),
         source: candidate.source.clone(),
         part,
+        share_key: None,
     };
     let mut claims = vec![claim(
         Resource::Plugin(candidate.name.to_lowercase()),
@@ -226,6 +227,14 @@ fn claims_of(candidate: &Candidate, overrides: &HashMap<String, CommandOverride>
     }
     for sink in &candidate.parts.sinks {
         let listener = sink.listener();
+        let settings = sink.listener_settings();
+        claims.push(Claim {
+            share_key: Some(settings.clone()),
+            ..claim(
+                Resource::Listener(listener.clone()),
+                format!("sink `{}` ({settings})", sink.name()),
+            )
+        });
         for route in sink.routes() {
             claims.push(claim(
                 Resource::Route {
@@ -256,6 +265,7 @@ fn conflicts_of(claims: &[Claim], owners: &HashMap<Resource, Claim>) -> Vec<Conf
             .get(&claim.resource)
             .or_else(|| own.get(&claim.resource).copied());
         match first {
+            Some(first) if first.shares_with(claim) => {}
             Some(first) if seen.insert((claim.resource.clone(), claim.part.clone())) => {
                 conflicts.push(Conflict {
                     first: first.clone(),

@@ -55,6 +55,13 @@ impl Sink for Route {
             port: 8080,
         }
     }
+    fn listener_settings(&self) -> String {
+        if self.1.starts_with("/tls") {
+            "tls: cert.pem".into()
+        } else {
+            "plain".into()
+        }
+    }
     fn routes(&self) -> Vec<RouteSpec> {
         vec![RouteSpec::new(self.0, self.1)]
     }
@@ -201,6 +208,30 @@ fn sink_routes_collide_on_the_same_listener_method_and_path() {
         matches!(state(&registry, "hook"), PluginState::Rejected(why) if why.starts_with("route `POST /{conversation}` on 127.0.0.1:8080"))
     );
     assert_eq!(state(&registry, "other"), PluginState::Active);
+}
+
+#[test]
+fn sinks_share_a_listener_only_with_the_same_settings() {
+    let sinks = |method, path| PluginParts {
+        sinks: vec![Arc::new(Route(method, path)) as Arc<dyn Sink>],
+        ..Default::default()
+    };
+    let registry = build(
+        vec![
+            builtin("jsonrpc", sinks("POST", "/a")),
+            local("same", sinks("POST", "/b")),
+            local("tls", sinks("POST", "/tls/c")),
+        ],
+        &HashMap::new(),
+    )
+    .unwrap();
+    assert_eq!(state(&registry, "same"), PluginState::Active);
+    assert_eq!(
+        state(&registry, "tls"),
+        PluginState::Rejected(
+            "listener 127.0.0.1:8080 is claimed by plugin `jsonrpc` (built-in; sink `route` (plain)) and by plugin `tls` (local: local/plugins/tls.so; sink `route` (tls: cert.pem))".into()
+        )
+    );
 }
 
 #[test]

@@ -107,7 +107,16 @@ fn in_file_order(errors: Vec<ConfigError>) -> Vec<ConfigError> {
     let mut seen = HashSet::new();
     let mut unique: Vec<ConfigError> = errors
         .into_iter()
-        .filter(|e| seen.insert(e.to_string()))
+        .filter(|e| {
+            let place = e.origin.as_ref().map(ToString::to_string);
+            // A keyed problem is one problem per key, however each reader words it.
+            let what = if e.key.is_some() {
+                String::new()
+            } else {
+                e.message.clone()
+            };
+            seen.insert((place, e.section.clone(), e.key.clone(), what))
+        })
         .collect();
     unique.sort_by_key(|e| match &e.origin {
         Some(Origin::File { path, line }) => (0, path.clone(), *line),

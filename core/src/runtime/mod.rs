@@ -7,8 +7,11 @@ mod outbound_worker;
 mod shared;
 pub mod specs;
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
+
+use futures::FutureExt;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -49,7 +52,7 @@ pub async fn run(
 ) -> Result<(), StartupError> {
     let started = std::time::Instant::now();
     let config = (options.load_config)()?;
-    if config.files().is_empty() {
+    if !config.has_main_file() {
         tracing::info!("no config.ini found: running on built-in defaults (console connector, SQLite under data/)");
     }
     let assembly = assemble(&config, &plugins)?;
@@ -100,6 +103,7 @@ pub async fn run(
 
     let mut supervisors = Vec::new();
     for (plugin, service) in &registry.services {
+        let service_ctx = ctx.for_plugin(plugin);
         let state_ctx = ctx.clone();
         let plugin = plugin.clone();
         let on_state = move |name: &str, state: &ServiceState| {
@@ -108,12 +112,13 @@ pub async fn run(
             }
             state_ctx.publish(Event::State(Arc::new(StateChange {
                 component: format!("service:{name}"),
-                state: format!("{state:?}"),
-                detail: None,
+                state: state.label().to_string(),
+                detail: state.detail(),
             })));
         };
         supervisors.push(Supervisor::spawn(
             service.clone(),
+            service_ctx,
             SupervisorSettings::default(),
             on_state,
         ));
@@ -128,15 +133,14 @@ pub async fn run(
         let plugin = plugin.clone();
         connector_tasks.spawn(async move {
             let name = connector.name().to_string();
-            let outcome = tokio::spawn(async move { connector.run(io).await }).await;
+            let outcome = AssertUnwindSafe(connector.run(io)).catch_unwind().await;
             let why = match outcome {
                 Ok(Ok(())) => return,
                 Ok(Err(e)) => e.to_string(),
-                Err(join) if join.is_panic() => format!(
+                Err(panic) => format!(
                     "panicked: {}",
-                    crate::dispatch::panic_message(join.into_panic().as_ref())
+                    crate::dispatch::panic_message(panic.as_ref())
                 ),
-                Err(_) => return,
             };
             tracing::error!(connector = %name, error = %why, "connector stopped");
             shared::mark_faulted(&ctx, &plugin, &why);
@@ -177,6 +181,14 @@ pub async fn run(
     }
 
     // Shutdown, in order: stop intake, finish what was received, stop services, flush replies.
+    // A reload asked for from here on is answered "shutting down" (its request is dropped).
+    drop(control_rx);
+    tokio::spawn(async move {
+        if interrupt.recv().await.is_some() {
+            tracing::warn!("second SIGINT: exiting without finishing the shutdown");
+            std::process::exit(130);
+        }
+    });
     shutdown.cancel();
     ctx.publish(Event::Shutdown);
     intake.cancel();

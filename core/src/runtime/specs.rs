@@ -21,11 +21,10 @@ pub fn core_sections() -> Vec<SectionSpec> {
             BOT,
             "The bot itself: its name, how commands are addressed to it.",
             vec![
-                KeySpec::new("name", Text, "The bot's name: used as `source_bot`, in `version`, and as a mention prefix (`switchboard: ping`).").default("switchboard"),
+                KeySpec::new("name", Text, "The bot's name: shown by `version` and accepted as a mention prefix (`switchboard: ping`).").default("switchboard"),
                 KeySpec::new("prefix", Text, "What starts a command in a channel, e.g. `!ping`.").default("!"),
-                KeySpec::new("mention_prefix", Bool, "Whether `NAME: cmd`, `NAME, cmd` and `@NAME cmd` run `cmd`.").default("true"),
+                KeySpec::new("mention_prefix", Bool, "Whether `NAME: cmd`, `NAME, cmd`, `NAME cmd` and `@NAME cmd` run `cmd` (the name in any case).").default("true"),
                 KeySpec::new("dm_prefix_optional", Bool, "Whether a direct message may leave out the prefix (`ping` instead of `!ping`).").default("true"),
-                KeySpec::new("timezone", Text, "The IANA time zone for schedules, e.g. `Europe/Berlin`.").default("UTC"),
                 KeySpec::new("command_timeout", Duration, "How long a command may run before it is stopped and the user told so.").default("30s"),
             ],
         ),

@@ -8,6 +8,8 @@ use std::fmt;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::context::Context;
+
 mod state;
 mod supervisor;
 
@@ -49,9 +51,10 @@ impl ServiceError {
 pub trait Service: Send + Sync + 'static {
     fn name(&self) -> &str;
 
-    /// Starts the service's work (spawning its own tasks) and returns; `stop` is the service's
-    /// own shutdown signal. It is cancelled before [`Service::stop`] is called.
-    async fn start(&self, stop: CancellationToken) -> Result<(), ServiceError>;
+    /// Starts the service's work (spawning its own tasks) and returns. `ctx` is how it talks to
+    /// the bot (bus, send, storage, config); `stop` is its own shutdown signal, cancelled before
+    /// [`Service::stop`] is called.
+    async fn start(&self, ctx: Context, stop: CancellationToken) -> Result<(), ServiceError>;
 
     /// Stops the work started by `start` (called before a restart and at shutdown).
     /// Called once after every call to `start`, including one that failed.

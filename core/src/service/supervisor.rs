@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::state::{ServiceState, StateCell};
 use super::{Health, Service};
+use crate::context::Context;
 
 /// The shortest interval or timeout the supervisor uses, so that a zero setting cannot spin.
 const MIN_PERIOD: Duration = Duration::from_millis(1);
@@ -65,6 +66,7 @@ impl Supervisor {
     /// service's name on every state change, beginning with [`ServiceState::Starting`].
     pub fn spawn(
         service: Arc<dyn Service>,
+        ctx: Context,
         settings: SupervisorSettings,
         on_state: impl Fn(&str, &ServiceState) + Send + Sync + 'static,
     ) -> Supervisor {
@@ -76,6 +78,7 @@ impl Supervisor {
         let runner = Runner {
             name: service.name().to_owned(),
             service,
+            ctx,
             settings,
             cancel: cancel.clone(),
             state: state.clone(),
@@ -124,6 +127,7 @@ enum RunEnd {
 struct Runner {
     name: String,
     service: Arc<dyn Service>,
+    ctx: Context,
     settings: SupervisorSettings,
     cancel: CancellationToken,
     state: Arc<StateCell>,
@@ -187,7 +191,7 @@ impl Runner {
         let started = Instant::now();
         let start = tokio::time::timeout(
             grace,
-            AssertUnwindSafe(self.service.start(token.clone())).catch_unwind(),
+            AssertUnwindSafe(self.service.start(self.ctx.clone(), token.clone())).catch_unwind(),
         );
         let Some(started_ok) = self.wait(start).await else {
             return RunEnd::Shutdown;

@@ -1,6 +1,7 @@
 //! Supervisor tests on virtual time (`start_paused`): fake services follow a script, and every
 //! test checks the start/stop counts and the exact sequence of reported states.
 
+use crate::context::Context;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -78,7 +79,7 @@ impl Service for Fake {
         "fake"
     }
 
-    async fn start(&self, _stop: CancellationToken) -> Result<(), ServiceError> {
+    async fn start(&self, _ctx: Context, _stop: CancellationToken) -> Result<(), ServiceError> {
         let n = self.starts.fetch_add(1, Ordering::SeqCst) + 1;
         self.checks.store(0, Ordering::SeqCst);
         self.start_times.lock().unwrap().push(self.base.elapsed());
@@ -110,10 +111,15 @@ type States = Arc<Mutex<Vec<ServiceState>>>;
 fn supervise(fake: &Arc<Fake>, settings: SupervisorSettings) -> (Supervisor, States) {
     let states: States = Arc::default();
     let seen = states.clone();
-    let supervisor = Supervisor::spawn(fake.clone(), settings, move |name, state| {
-        assert_eq!(name, "fake");
-        seen.lock().unwrap().push(state.clone());
-    });
+    let supervisor = Supervisor::spawn(
+        fake.clone(),
+        Context::for_tests(),
+        settings,
+        move |name, state| {
+            assert_eq!(name, "fake");
+            seen.lock().unwrap().push(state.clone());
+        },
+    );
     (supervisor, states)
 }
 
@@ -419,9 +425,12 @@ async fn shutdown_during_backoff_does_not_stop_the_service_again() {
 #[tokio::test(start_paused = true)]
 async fn a_panicking_state_listener_does_not_take_down_the_supervisor() {
     let fake = Fake::new(always_ok, |_, _| healthy());
-    let supervisor = Supervisor::spawn(fake.clone(), SupervisorSettings::default(), |_, _| {
-        panic!("listener exploded")
-    });
+    let supervisor = Supervisor::spawn(
+        fake.clone(),
+        Context::for_tests(),
+        SupervisorSettings::default(),
+        |_, _| panic!("listener exploded"),
+    );
 
     advance(60).await;
     assert_eq!(supervisor.state(), Running);

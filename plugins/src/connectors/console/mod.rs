@@ -59,7 +59,8 @@ impl Plugin for ConsolePlugin {
         let config = builder.config();
         let spec = section();
         let mut names: Vec<String> = config.instances(&spec).map(str::to_string).collect();
-        if names.is_empty() && config.files().is_empty() {
+        let any_connector = config.sections().any(|s| s.name.starts_with("Connector."));
+        if names.is_empty() && !config.has_main_file() && !any_connector {
             names.push(DEFAULT_NAME.to_string());
         }
         for name in names {
