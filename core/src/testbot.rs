@@ -1,9 +1,42 @@
 //! `TestBot`: drive commands from a unit test the way a chat user would (maubot's `TestBot`,
 //! errbot's `testbot`), without connectors or sockets.
 //!
-//! ```ignore
-//! let bot = TestBot::new(vec![Arc::new(PingPlugin)]).await;
-//! assert_eq!(bot.say("!ping").await, vec!["pong"]);
+//! ```
+//! use std::sync::Arc;
+//! use switchboard_core::config::ConfigError;
+//! use switchboard_core::{
+//!     async_trait, Command, CommandError, CommandSpec, Context, Invocation, Plugin, PluginBuilder, Reply, TestBot,
+//! };
+//!
+//! struct Hello;
+//!
+//! #[async_trait]
+//! impl Command for Hello {
+//!     fn spec(&self) -> CommandSpec {
+//!         CommandSpec::new("hello", "Greets the sender.")
+//!     }
+//!     async fn execute(&self, call: Invocation, _: &Context) -> Result<Reply, CommandError> {
+//!         Ok(Reply::text(format!("hello, {}", call.message.sender)))
+//!     }
+//! }
+//!
+//! struct HelloPlugin;
+//!
+//! impl Plugin for HelloPlugin {
+//!     fn name(&self) -> &str {
+//!         "hello"
+//!     }
+//!     fn build(&self, builder: &mut PluginBuilder<'_>) -> Result<(), ConfigError> {
+//!         builder.add_command(Hello);
+//!         Ok(())
+//!     }
+//! }
+//!
+//! tokio::runtime::Runtime::new().unwrap().block_on(async {
+//!     let bot = TestBot::new(vec![Arc::new(HelloPlugin)]).await;
+//!     assert_eq!(bot.say("!hello").await, vec!["hello, alice"]);
+//!     assert_eq!(bot.say_as("bob", Some("#general"), "!hello").await, vec!["hello, bob"]);
+//! });
 //! ```
 
 use std::collections::{HashMap, HashSet};

@@ -63,3 +63,122 @@ pub(crate) fn spawn(
     });
     (tx, task)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use tokio::time::Instant;
+
+    use super::*;
+    use crate::connector::{ConnectorError, ConnectorIo, OutboundLimits};
+    use crate::event::Target;
+
+    /// Records what it was asked to send, and when.
+    struct Recorder {
+        limits: OutboundLimits,
+        sent: Mutex<Vec<(Duration, String)>>,
+        started: Instant,
+        fail_on: Option<&'static str>,
+    }
+
+    #[async_trait::async_trait]
+    impl Connector for Recorder {
+        fn name(&self) -> &str {
+            "rec"
+        }
+        fn kind(&self) -> &str {
+            "recorder"
+        }
+        fn limits(&self) -> OutboundLimits {
+            self.limits
+        }
+        async fn run(&self, _: ConnectorIo) -> Result<(), ConnectorError> {
+            Ok(())
+        }
+        async fn send(&self, message: &Outbound) -> Result<(), ConnectorError> {
+            if Some(message.text.as_str()) == self.fail_on {
+                return Err(ConnectorError("network down".into()));
+            }
+            self.sent
+                .lock()
+                .unwrap()
+                .push((self.started.elapsed(), message.text.clone()));
+            Ok(())
+        }
+    }
+
+    async fn deliver(
+        limits: OutboundLimits,
+        texts: &[&str],
+        fail_on: Option<&'static str>,
+    ) -> (Vec<(Duration, String)>, Vec<Delivery>) {
+        let recorder = Arc::new(Recorder {
+            limits,
+            sent: Mutex::default(),
+            started: Instant::now(),
+            fail_on,
+        });
+        let bus = Bus::default();
+        let mut deliveries = bus.subscribe();
+        let (queue, _task) = spawn(recorder.clone(), bus);
+        for text in texts {
+            let message = Outbound {
+                target: Target::channel("rec", "#g"),
+                text: text.to_string(),
+            };
+            queue.send(OutboundRequest::Send(message)).await.unwrap();
+        }
+        let (done, flushed) = tokio::sync::oneshot::channel();
+        queue.send(OutboundRequest::Flush(done)).await.unwrap();
+        flushed.await.unwrap();
+        let mut results = Vec::new();
+        while let Some(event) = deliveries.try_recv() {
+            if let Event::Delivery(d) = event {
+                results.push((*d).clone());
+            }
+        }
+        let sent = recorder.sent.lock().unwrap().clone();
+        (sent, results)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn messages_are_paced_to_the_rate_limit_after_the_burst() {
+        let limits = OutboundLimits {
+            max_message_length: 0,
+            rate_limit: 2.0,
+            rate_burst: 2,
+        };
+        let (sent, _) = deliver(limits, &["a", "b", "c", "d"], None).await;
+        let at: Vec<u64> = sent.iter().map(|(t, _)| t.as_millis() as u64).collect();
+        assert_eq!(at, vec![0, 0, 500, 1000]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn long_and_multi_line_replies_are_split_and_reported_once() {
+        let limits = OutboundLimits {
+            max_message_length: 10,
+            rate_limit: 0.0,
+            rate_burst: 5,
+        };
+        let (sent, deliveries) = deliver(limits, &["first line\nsecond line is long"], None).await;
+        let texts: Vec<&str> = sent.iter().map(|(_, t)| t.as_str()).collect();
+        assert_eq!(texts, vec!["first line", "second", "line is", "long"]);
+        assert_eq!(deliveries.len(), 1);
+        assert_eq!(deliveries[0].chunks, 4);
+        assert_eq!(deliveries[0].error, None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_send_is_reported_and_later_messages_still_go() {
+        let limits = OutboundLimits::default();
+        let (sent, deliveries) = deliver(limits, &["boom", "after"], Some("boom")).await;
+        assert_eq!(
+            sent.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>(),
+            vec!["after"]
+        );
+        assert_eq!(deliveries[0].error.as_deref(), Some("network down"));
+        assert_eq!(deliveries[1].error, None);
+    }
+}
