@@ -54,6 +54,7 @@ pub(crate) type OutboundQueues = HashMap<String, mpsc::Sender<OutboundRequest>>;
 
 pub(crate) struct Shared {
     pub bus: Bus,
+    pub http: reqwest::Client,
     pub store: Arc<dyn Store>,
     pub outbound: ArcSwap<OutboundQueues>,
     pub config: ArcSwap<Config>,
@@ -99,6 +100,7 @@ impl Context {
             Arc::new(crate::store::SqliteStore::in_memory().expect("in-memory store"));
         let shared = Shared {
             bus: Bus::default(),
+            http: reqwest::Client::new(),
             ignore: IgnoreList::empty(store.clone()),
             store,
             outbound: ArcSwap::from_pointee(HashMap::new()),
@@ -158,6 +160,11 @@ impl Context {
             .send(OutboundRequest::Send(outbound))
             .await
             .map_err(|_| SendError::ConnectorStopped(connector))
+    }
+
+    /// The bot's HTTP client (rustls, connection pooling), for plugins that call out.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.shared.http
     }
 
     /// The whole store, shared by every plugin.

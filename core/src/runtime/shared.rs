@@ -34,6 +34,10 @@ pub(crate) async fn build(parts: Parts<'_>) -> Result<Arc<Shared>, StoreError> {
         IgnoreList::load(parts.store.clone(), configured_ignores.collect::<Vec<_>>()).await?;
     Ok(Arc::new(Shared {
         bus: Bus::default(),
+        http: reqwest::Client::builder()
+            .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default(),
         store: parts.store,
         outbound: ArcSwap::from_pointee(HashMap::new()),
         config: ArcSwap::from_pointee(parts.config),
