@@ -9,6 +9,7 @@ pub mod context;
 pub mod dispatch;
 pub mod event;
 pub mod ignore;
+pub mod local;
 pub mod outbound;
 pub mod plugin;
 pub mod registry;

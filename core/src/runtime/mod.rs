@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use assemble::{all_sections, assemble, Assembly, StartupError};
 pub use specs::{connector_keys, ConnectorCommon};
+pub(crate) use shared::mark_faulted;
 
 use crate::config::{Config, ConfigErrors};
 use crate::connector::ConnectorIo;
