@@ -18,6 +18,28 @@ extern "C" {
 #define SB_ABI_VERSION 1
 #define SB_SDK_VERSION "0.1.0"
 
+/* The target triple as Rust names it; the host refuses a plugin built for another. Define
+ * SB_TARGET_TRIPLE yourself on a platform not listed here. */
+#ifndef SB_TARGET_TRIPLE
+#if defined(__linux__) && defined(__x86_64__) && defined(__GLIBC__)
+#define SB_TARGET_TRIPLE "x86_64-unknown-linux-gnu"
+#elif defined(__linux__) && defined(__aarch64__) && defined(__GLIBC__)
+#define SB_TARGET_TRIPLE "aarch64-unknown-linux-gnu"
+#elif defined(__linux__) && defined(__x86_64__)
+#define SB_TARGET_TRIPLE "x86_64-unknown-linux-musl"
+#elif defined(__linux__) && defined(__aarch64__)
+#define SB_TARGET_TRIPLE "aarch64-unknown-linux-musl"
+#elif defined(__APPLE__) && defined(__aarch64__)
+#define SB_TARGET_TRIPLE "aarch64-apple-darwin"
+#elif defined(__APPLE__) && defined(__x86_64__)
+#define SB_TARGET_TRIPLE "x86_64-apple-darwin"
+#elif defined(_WIN64) && defined(_MSC_VER)
+#define SB_TARGET_TRIPLE "x86_64-pc-windows-msvc"
+#else
+#error "unknown platform: define SB_TARGET_TRIPLE as the host's Rust target triple"
+#endif
+#endif
+
 #define SB_STATUS_OK 0
 #define SB_STATUS_ERROR 1
 #define SB_STATUS_PANIC 2

@@ -2,26 +2,28 @@
 
 use std::process::ExitCode;
 
-use switchboard_core::runtime::{assemble, StartupError};
+use switchboard_core::runtime::{discover_and_assemble, StartupError};
 
 use super::start::{builtins, loader};
 use super::ConfigArgs;
 
-pub fn run(args: ConfigArgs) -> ExitCode {
+pub async fn run(args: ConfigArgs) -> ExitCode {
     let config = match loader(&args, false)() {
         Ok(config) => config,
         Err(errors) => return report(&StartupError::Config(errors)),
     };
-    match assemble(&config, &builtins()) {
+    let (assembly, _local) = discover_and_assemble(&config, &builtins()).await;
+    match assembly {
         Err(e) => report(&e),
         Ok(assembly) => {
-            for conflict in &assembly.registry.rejections {
-                eprintln!("warning: local plugin refused: {conflict}");
+            let refusals = assembly.registry.refusals();
+            for refusal in &refusals {
+                eprintln!("warning: local plugin refused: {refusal}");
             }
-            if args.strict && !assembly.registry.rejections.is_empty() {
+            if args.strict && !refusals.is_empty() {
                 eprintln!(
-                    "error: --strict: {} local plugin conflict(s)",
-                    assembly.registry.rejections.len()
+                    "error: --strict: {} local plugin(s) refused",
+                    refusals.len()
                 );
                 return ExitCode::FAILURE;
             }

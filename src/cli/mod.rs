@@ -59,7 +59,7 @@ pub async fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Run(args) => start::run(args, false).await,
         Command::Console(args) => start::run(args, true).await,
-        Command::CheckConfig(args) => check_config::run(args),
-        Command::Plugins { config, json } => plugin_table::run(config, json),
+        Command::CheckConfig(args) => check_config::run(args).await,
+        Command::Plugins { config, json } => plugin_table::run(config, json).await,
     }
 }

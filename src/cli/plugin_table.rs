@@ -3,16 +3,22 @@
 use std::process::ExitCode;
 
 use switchboard_core::registry::PluginState;
-use switchboard_core::runtime::assemble;
+use switchboard_core::runtime::discover_and_assemble;
 
 use super::start::{builtins, loader};
 use super::ConfigArgs;
 
-pub fn run(args: ConfigArgs, json: bool) -> ExitCode {
-    let assembly = match loader(&args, false)()
-        .map_err(Into::into)
-        .and_then(|config| assemble(&config, &builtins()))
-    {
+pub async fn run(args: ConfigArgs, json: bool) -> ExitCode {
+    let config = match loader(&args, false)() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Held until the listing is printed: dropping it stops the exec plugins it started.
+    let (assembly, _local) = discover_and_assemble(&config, &builtins()).await;
+    let assembly = match assembly {
         Ok(assembly) => assembly,
         Err(e) => {
             eprintln!("error: {e}");
@@ -20,7 +26,7 @@ pub fn run(args: ConfigArgs, json: bool) -> ExitCode {
         }
     };
     let plugins = &assembly.registry.plugins;
-    let refused = args.strict && !assembly.registry.rejections.is_empty();
+    let refused = args.strict && !assembly.registry.refusals().is_empty();
     if json {
         let rows: Vec<serde_json::Value> = plugins
             .iter()

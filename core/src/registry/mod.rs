@@ -76,6 +76,19 @@ pub struct Registry {
     pub rejections: Vec<Conflict>,
 }
 
+impl Registry {
+    /// Every refused plugin, as `name (source): reason`; `--strict` makes any of them fatal.
+    pub fn refusals(&self) -> Vec<String> {
+        self.plugins
+            .iter()
+            .filter_map(|p| match &p.state {
+                PluginState::Rejected(why) => Some(format!("{} ({}): {why}", p.name, p.source)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// Built-ins that collide with each other: the bot cannot start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]

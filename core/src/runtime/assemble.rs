@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use crate::config::{Config, ConfigError, ConfigErrors, Origin, SectionSpec};
 use crate::plugin::{Plugin, PluginBuilder, Source};
-use crate::registry::{self, Candidate, Registry, RegistryError};
+use crate::local::LocalSet;
+use crate::registry::{self, Candidate, PluginRecord, PluginState, Registry, RegistryError};
 use crate::suggest::did_you_mean;
 
 use super::specs::{self, CoreSettings};
@@ -44,7 +45,31 @@ pub fn assemble(
     config: &Config,
     plugins: &[(Source, Arc<dyn Plugin>)],
 ) -> Result<Assembly, StartupError> {
-    let sections = all_sections(plugins);
+    assemble_with_local(config, plugins, &LocalSet::default())
+}
+
+/// Scans the local plugins folder and assembles the built-ins with what it found. The set is
+/// returned with the assembly: dropping it stops the exec plugins it started.
+pub async fn discover_and_assemble(
+    config: &Config,
+    builtins: &[(Source, Arc<dyn Plugin>)],
+) -> (Result<Assembly, StartupError>, LocalSet) {
+    let local = crate::local::discover(config, &LocalSet::default()).await;
+    (assemble_with_local(config, builtins, &local), local)
+}
+
+/// [`assemble`] with local plugins after the built-ins. Local plugins that could not be loaded
+/// are listed as rejected, with the reason.
+pub fn assemble_with_local(
+    config: &Config,
+    builtins: &[(Source, Arc<dyn Plugin>)],
+    local: &LocalSet,
+) -> Result<Assembly, StartupError> {
+    let plugins: Vec<(Source, Arc<dyn Plugin>)> =
+        builtins.iter().chain(&local.plugins).cloned().collect();
+    let plugins = &plugins[..];
+    let mut sections = all_sections(plugins);
+    sections.extend(local.disabled_sections.iter().cloned());
     let mut errors = config.validate(&sections);
     let (core, core_errors) = specs::read(config);
     errors.extend(core_errors);
@@ -93,7 +118,15 @@ pub fn assemble(
     if !errors.is_empty() {
         return Err(ConfigErrors(in_file_order(errors)).into());
     }
-    let registry = registry::build(candidates, &core.overrides)?;
+    let mut registry = registry::build(candidates, &core.overrides)?;
+    registry
+        .plugins
+        .extend(local.failures.iter().map(|f| PluginRecord {
+            name: f.name.clone(),
+            source: f.source.clone(),
+            kinds: "none".into(),
+            state: PluginState::Rejected(f.reason.clone()),
+        }));
     Ok(Assembly {
         core,
         registry,

@@ -17,7 +17,9 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-pub use assemble::{all_sections, assemble, Assembly, StartupError};
+pub use assemble::{
+    all_sections, assemble, assemble_with_local, discover_and_assemble, Assembly, StartupError,
+};
 pub use specs::{connector_keys, ConnectorCommon};
 pub(crate) use shared::mark_faulted;
 
@@ -26,7 +28,9 @@ use crate::connector::ConnectorIo;
 use crate::context::{Context, OutboundRequest};
 use crate::dispatch::Dispatcher;
 use crate::event::{Event, Message, StateChange};
+use crate::local::LocalSet;
 use crate::plugin::{Plugin, Source};
+use crate::registry::PluginState;
 use crate::service::{ServiceState, Supervisor, SupervisorSettings};
 use crate::store::{SqliteStore, Store};
 use control::{ChannelControl, ControlRequest};
@@ -56,10 +60,11 @@ pub async fn run(
     if !config.has_main_file() {
         tracing::info!("no config.ini found: running on built-in defaults (console connector, SQLite under data/)");
     }
-    let assembly = assemble(&config, &plugins)?;
+    let (assembly, local) = discover_and_assemble(&config, &plugins).await;
+    let assembly = assembly?;
     if options.strict {
-        if let Some(conflict) = assembly.registry.rejections.first() {
-            return Err(StartupError::Strict(conflict.to_string()));
+        if let Some(refusal) = assembly.registry.refusals().first() {
+            return Err(StartupError::Strict(refusal.clone()));
         }
     }
     let store: Arc<dyn Store> = match options.store.clone() {
@@ -149,8 +154,9 @@ pub async fn run(
     }
     drop(inbound_tx);
 
-    let reloader = Reloader {
+    let mut reloader = Reloader {
         plugins,
+        local,
         options,
         dispatcher: dispatcher.clone(),
         ctx: ctx.clone(),
@@ -171,12 +177,12 @@ pub async fn run(
             _ = shutdown.cancelled() => break,
             _ = interrupt.recv() => { tracing::info!("SIGINT: shutting down"); break }
             _ = terminate.recv() => { tracing::info!("SIGTERM: shutting down"); break }
-            _ = hangup.recv() => match reloader.reload() {
+            _ = hangup.recv() => match reloader.reload().await {
                 Ok(summary) => tracing::info!("SIGHUP: {summary}"),
                 Err(errors) => tracing::error!("SIGHUP: reload refused:\n{errors}"),
             },
             Some(request) = control_rx.recv() => match request {
-                ControlRequest::Reload(answer) => { let _ = answer.send(reloader.reload()); }
+                ControlRequest::Reload(answer) => { let _ = answer.send(reloader.reload().await); }
             },
         }
     }
@@ -239,37 +245,120 @@ async fn dispatch_loop(
 
 struct Reloader {
     plugins: Vec<(Source, Arc<dyn Plugin>)>,
+    /// The local plugins running now; replaced only by a reload that is accepted.
+    local: LocalSet,
     options: BotOptions,
     dispatcher: Arc<Dispatcher>,
     ctx: Context,
 }
 
 impl Reloader {
-    /// Re-reads the config and swaps in new settings and commands at once, or changes nothing.
-    fn reload(&self) -> Result<String, String> {
+    /// Re-reads the config and re-scans the local plugins, then swaps in new settings, commands
+    /// and plugins at once, or changes nothing: a local plugin that would be refused (a
+    /// collision, or a library that does not load) refuses the whole reload.
+    async fn reload(&mut self) -> Result<String, String> {
         let config = (self.options.load_config)().map_err(|e| e.to_string())?;
-        let assembly = assemble(&config, &self.plugins).map_err(|e| e.to_string())?;
+        let local = crate::local::discover(&config, &self.local).await;
+        let assembly =
+            assemble_with_local(&config, &self.plugins, &local).map_err(|e| e.to_string())?;
+        let running = self.ctx.plugins();
+        let new_refusals: Vec<String> = assembly
+            .registry
+            .plugins
+            .iter()
+            .filter(|p| matches!(p.state, PluginState::Rejected(_)) && !running.contains(p))
+            .map(|p| format!("{} ({}): {}", p.name, p.source, p.state))
+            .collect();
+        if !new_refusals.is_empty() {
+            return Err(new_refusals.join("\n"));
+        }
         if self.options.strict {
-            if let Some(conflict) = assembly.registry.rejections.first() {
-                return Err(format!(
-                    "--strict: a local plugin would be refused: {conflict}"
-                ));
+            if let Some(refusal) = assembly.registry.refusals().first() {
+                return Err(format!("--strict: a local plugin would be refused: {refusal}"));
             }
         }
         let registry = assembly.registry;
         let mut settings = specs::dispatch_settings(&assembly.core, &registry.connectors);
         // Connectors keep running across a reload; keep the admins of those that run.
-        let running = self.dispatcher.settings();
+        let running_settings = self.dispatcher.settings();
         settings
             .admins
-            .retain(|name, _| running.admins.contains_key(name));
+            .retain(|name, _| running_settings.admins.contains_key(name));
         let commands = registry.commands.len();
-        shared::swap(&self.ctx, config, registry);
+        let changes = local_changes(&self.local, &local);
+        shared::swap(&self.ctx, config, registry, &changes.fresh);
         self.dispatcher.update(settings);
+        // The replaced set is dropped here: exec plugins no longer in use are stopped.
+        self.local = local;
         Ok(format!(
-            "config reloaded: {commands} commands. Changes to connectors, services and sinks take effect on restart."
+            "config reloaded: {commands} commands{}. Changes to connectors, services and sinks take effect on restart.",
+            changes.summary()
         ))
     }
+}
+
+/// How a reload changed the local plugins.
+struct LocalChanges {
+    added: Vec<String>,
+    removed: Vec<String>,
+    replaced: Vec<String>,
+    /// Plugins loaded anew (added or replaced): faults of an earlier copy do not carry over.
+    fresh: Vec<String>,
+}
+
+impl LocalChanges {
+    fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        for (label, names) in [
+            ("added", &self.added),
+            ("removed", &self.removed),
+            ("replaced", &self.replaced),
+        ] {
+            if !names.is_empty() {
+                parts.push(format!("{label} {}", names.join(", ")));
+            }
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("; local plugins {}", parts.join("; "))
+        }
+    }
+}
+
+fn local_changes(old: &LocalSet, new: &LocalSet) -> LocalChanges {
+    let find = |set: &LocalSet, name: &str| {
+        set.plugins
+            .iter()
+            .find(|(_, p)| p.name() == name)
+            .map(|(_, p)| p.clone())
+    };
+    let mut changes = LocalChanges {
+        added: Vec::new(),
+        removed: Vec::new(),
+        replaced: Vec::new(),
+        fresh: Vec::new(),
+    };
+    for (_, plugin) in &new.plugins {
+        let name = plugin.name().to_string();
+        match find(old, &name) {
+            None => {
+                changes.added.push(name.clone());
+                changes.fresh.push(name);
+            }
+            Some(before) if !Arc::ptr_eq(&before, plugin) => {
+                changes.replaced.push(name.clone());
+                changes.fresh.push(name);
+            }
+            Some(_) => {}
+        }
+    }
+    for (_, plugin) in &old.plugins {
+        if find(new, plugin.name()).is_none() {
+            changes.removed.push(plugin.name().to_string());
+        }
+    }
+    changes
 }
 
 #[derive(Clone, Copy)]

@@ -55,8 +55,9 @@ pub(crate) async fn build(parts: Parts<'_>) -> Result<Arc<Shared>, StoreError> {
     }))
 }
 
-/// Swaps in a reloaded config and command table; faults seen at run time are kept.
-pub(crate) fn swap(ctx: &Context, config: Config, registry: Registry) {
+/// Swaps in a reloaded config and command table; faults seen at run time are kept, except for
+/// the `fresh` plugins, loaded anew by this reload.
+pub(crate) fn swap(ctx: &Context, config: Config, registry: Registry, fresh: &[String]) {
     let shared = ctx.shared();
     let old = shared.plugins.load_full();
     let mut plugins = registry.plugins;
@@ -64,6 +65,7 @@ pub(crate) fn swap(ctx: &Context, config: Config, registry: Registry) {
         if let Some(before) = old.iter().find(|r| r.name == record.name) {
             if matches!(before.state, PluginState::Faulted(_))
                 && record.state == PluginState::Active
+                && !fresh.contains(&record.name)
             {
                 record.state = before.state.clone();
             }

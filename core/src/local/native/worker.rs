@@ -99,7 +99,7 @@ impl Backend for NativeBackend {
         timeout: Duration,
     ) -> Result<Value, CallError> {
         if let Some(why) = self.fault.lock().ok().and_then(|f| f.clone()) {
-            return Err(CallError::Fault(format!("faulted earlier ({why})")));
+            return Err(CallError::Unavailable(format!("the plugin is faulted ({why})")));
         }
         let request = serde_json::to_vec(&request)
             .map_err(|e| CallError::Plugin(format!("cannot encode the request: {e}")))?;
