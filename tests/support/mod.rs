@@ -8,6 +8,8 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+pub mod local;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
 
 /// The longest any one step may take before a test fails instead of hanging.

@@ -236,10 +236,14 @@ async fn wait_refusing(
     inbox: &mut mpsc::Receiver<Call>,
     stop: &CancellationToken,
 ) -> bool {
+    if delay.is_zero() {
+        return !stop.is_cancelled();
+    }
     let until = tokio::time::sleep(delay);
     tokio::pin!(until);
     loop {
         tokio::select! {
+            biased;
             _ = &mut until => return true,
             _ = stop.cancelled() => return false,
             call = inbox.recv() => match call {
