@@ -51,6 +51,13 @@ pub struct LocalSet {
     loaded: HashMap<PathBuf, Loaded>,
 }
 
+impl LocalSet {
+    /// The loaded plugins, for callers that talk to a backend directly (benchmarks, tools).
+    pub fn loaded(&self) -> impl Iterator<Item = &Arc<LocalPlugin>> {
+        self.loaded.values().map(|l| &l.plugin)
+    }
+}
+
 /// The folder plugins are dropped into.
 pub fn plugins_dir(config: &Config) -> PathBuf {
     config.local_dir().join("plugins")
