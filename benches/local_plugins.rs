@@ -60,14 +60,20 @@ fn calls(c: &mut Criterion) {
     let timeout = Duration::from_secs(5);
 
     let (_native_dir, _native_set, native) = load_one(&runtime, |plugins| {
-        std::fs::copy(local::cargo_cdylib("faulty-native"), plugins.join("libfaulty.so"))
-            .expect("copy");
+        std::fs::copy(
+            local::cargo_cdylib("faulty-native"),
+            plugins.join("libfaulty.so"),
+        )
+        .expect("copy");
     });
     let (_exec_dir, _exec_set, exec) = load_one(&runtime, |plugins| {
         let dir = plugins.join("crashy");
         std::fs::create_dir_all(&dir).expect("folder");
-        std::fs::copy(local::repo().join("tests/fixtures/crashy_exec.py"), dir.join("crashy.py"))
-            .expect("copy");
+        std::fs::copy(
+            local::repo().join("tests/fixtures/crashy_exec.py"),
+            dir.join("crashy.py"),
+        )
+        .expect("copy");
         std::fs::write(
             dir.join("plugin.toml"),
             "name = \"crashy\"\ncommand = \"python3\"\nargs = [\"crashy.py\"]\n",
@@ -79,7 +85,10 @@ fn calls(c: &mut Criterion) {
     let fine = command("fine");
     group.bench_function("native_call_round_trip", |b| {
         b.to_async(&runtime).iter(|| async {
-            let answer = native.call(fine.clone(), &ctx, timeout).await.expect("answer");
+            let answer = native
+                .call(fine.clone(), &ctx, timeout)
+                .await
+                .expect("answer");
             assert_eq!(answer["reply"], "fine");
         })
     });
@@ -101,7 +110,10 @@ fn startup(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let plugins = dir.path().join("plugins");
     for n in 0..50 {
-        local::hello_c(&plugins.join(format!("libgreet{n:02}.so")), Some(&format!("greet{n:02}")));
+        local::hello_c(
+            &plugins.join(format!("libgreet{n:02}.so")),
+            Some(&format!("greet{n:02}")),
+        );
     }
     let config = config_for(dir.path());
     let builtins: Vec<(Source, Arc<dyn Plugin>)> = switchboard_plugins::builtins()

@@ -46,7 +46,10 @@ fn the_native_example_greets_reads_its_config_and_keeps_a_count() {
     let scratch = Scratch::new();
     drop_native(&scratch, "hello-native");
     scratch.write("config.ini", "[Plugin.hello]\ngreeting = Howdy\n");
-    let output = scratch.run(&["console"], b"!hello\n#general alice: !hi bob\n!help hello\n!ping\n");
+    let output = scratch.run(
+        &["console"],
+        b"!hello\n#general alice: !hi bob\n!help hello\n!ping\n",
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         stdout_lines(&output),
@@ -58,7 +61,10 @@ fn the_native_example_greets_reads_its_config_and_keeps_a_count() {
         ]
     );
     let err = stderr(&output);
-    assert!(err.contains("greeted bob (greeting #2)"), "the plugin's log: {err}");
+    assert!(
+        err.contains("greeted bob (greeting #2)"),
+        "the plugin's log: {err}"
+    );
 }
 
 #[test]
@@ -69,7 +75,10 @@ fn the_c_example_loads_and_answers() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         stdout_lines(&output),
-        vec!["[@console] Hello from C, console!", "[@console] Hello from C, zoe!"]
+        vec![
+            "[@console] Hello from C, console!",
+            "[@console] Hello from C, zoe!"
+        ]
     );
     assert!(stderr(&output).contains("log from C: greeting someone"));
 }
@@ -87,13 +96,20 @@ fn the_exec_example_rolls_dice_and_explains_bad_input() {
         .next()
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("a total in {}", lines[0]));
-    assert!(lines[0].starts_with("[@console] 3d6: ") && (3..=18).contains(&total), "{}", lines[0]);
+    assert!(
+        lines[0].starts_with("[@console] 3d6: ") && (3..=18).contains(&total),
+        "{}",
+        lines[0]
+    );
     assert!(lines[1].starts_with("[@console] 1d6: "), "{}", lines[1]);
     assert_eq!(
         lines[2],
         "[@console] Say it like `2d6` (up to 99 dice, 2 to 9999 sides), not `lots`."
     );
-    assert!(stderr(&output).contains("console rolled 3d6"), "the plugin's log line");
+    assert!(
+        stderr(&output).contains("console rolled 3d6"),
+        "the plugin's log line"
+    );
 }
 
 #[test]
@@ -114,7 +130,13 @@ fn a_local_ping_is_refused_whole_and_the_built_in_ping_answers() {
     let rows: serde_json::Value = serde_json::from_slice(&listing.stdout).expect("JSON");
     let local_ping = rows
         .as_array()
-        .and_then(|rows| rows.iter().find(|r| r["source"].as_str().is_some_and(|s| s.ends_with("libping.so"))))
+        .and_then(|rows| {
+            rows.iter().find(|r| {
+                r["source"]
+                    .as_str()
+                    .is_some_and(|s| s.ends_with("libping.so"))
+            })
+        })
         .expect("the local ping is listed");
     assert_eq!(local_ping["state"], "rejected");
     let reason = local_ping["reason"].as_str().unwrap_or_default();
@@ -126,18 +148,34 @@ fn a_local_ping_is_refused_whole_and_the_built_in_ping_answers() {
 
     let strict = scratch.run(&["console", "--strict"], b"!ping\n");
     assert_eq!(strict.status.code(), Some(1));
-    assert!(stderr(&strict).contains("--strict: a local plugin was refused: ping (local: "), "{}", stderr(&strict));
+    assert!(
+        stderr(&strict).contains("--strict: a local plugin was refused: ping (local: "),
+        "{}",
+        stderr(&strict)
+    );
     let check = scratch.run(&["check-config", "--strict"], b"");
     assert_eq!(check.status.code(), Some(1));
-    assert!(stderr(&check).contains("warning: local plugin refused: ping"), "{}", stderr(&check));
+    assert!(
+        stderr(&check).contains("warning: local plugin refused: ping"),
+        "{}",
+        stderr(&check)
+    );
 }
 
 #[test]
 fn a_wrong_abi_and_a_library_that_is_no_plugin_are_reported_and_the_bot_answers() {
     let scratch = Scratch::new();
     let fixtures = repo().join("tests/fixtures/c");
-    cc_library(&fixtures.join("wrong_abi.c"), &plugins(&scratch).join("future.so"), &[]);
-    cc_library(&fixtures.join("not_a_plugin.c"), &plugins(&scratch).join("libadd.so"), &[]);
+    cc_library(
+        &fixtures.join("wrong_abi.c"),
+        &plugins(&scratch).join("future.so"),
+        &[],
+    );
+    cc_library(
+        &fixtures.join("not_a_plugin.c"),
+        &plugins(&scratch).join("libadd.so"),
+        &[],
+    );
     std::fs::create_dir_all(plugins(&scratch).join("half-done")).expect("folder");
 
     let output = scratch.run(&["console"], b"!ping\n");
@@ -154,8 +192,15 @@ fn a_wrong_abi_and_a_library_that_is_no_plugin_are_reported_and_the_bot_answers(
         assert!(table.contains(expected), "`{expected}` in:\n{table}");
     }
     let check = scratch.run(&["check-config"], b"");
-    assert!(check.status.success(), "a refused plugin is a warning without --strict");
-    assert!(stderr(&check).contains("future.so): ABI version 99"), "{}", stderr(&check));
+    assert!(
+        check.status.success(),
+        "a refused plugin is a warning without --strict"
+    );
+    assert!(
+        stderr(&check).contains("future.so): ABI version 99"),
+        "{}",
+        stderr(&check)
+    );
 }
 
 #[test]
@@ -165,12 +210,20 @@ fn a_panicking_plugin_is_faulted_and_the_bot_keeps_answering() {
     let output = scratch.run(&["console"], b"!boom\n!ping\n!fine\n!plugins\n");
     assert!(output.status.success(), "{}", stderr(&output));
     let lines = stdout_lines(&output);
-    assert_eq!(lines[0], "[@console] Sorry, `!boom` failed; the details are in the bot's log.");
+    assert_eq!(
+        lines[0],
+        "[@console] Sorry, `!boom` failed; the details are in the bot's log."
+    );
     assert_eq!(lines[1], "[@console] pong");
-    assert_eq!(lines[2], "[@console] Sorry, `!fine` failed; the details are in the bot's log.");
+    assert_eq!(
+        lines[2],
+        "[@console] Sorry, `!fine` failed; the details are in the bot's log."
+    );
     assert!(
-        lines.iter().any(|l| l.starts_with("[@console] faulty (command; local: ")
-            && l.ends_with("faulted: panicked: boom went the plugin")),
+        lines
+            .iter()
+            .any(|l| l.starts_with("[@console] faulty (command; local: ")
+                && l.ends_with("faulted: panicked: boom went the plugin")),
         "{lines:?}"
     );
 }
@@ -183,10 +236,14 @@ fn a_hanging_plugin_times_out_is_faulted_and_does_not_hold_up_the_bot() {
     let output = scratch.run(&["console"], b"!hang\n!ping\n!plugins\n");
     assert!(output.status.success(), "{}", stderr(&output));
     let lines = stdout_lines(&output);
-    assert_eq!(lines[0], "[@console] Sorry, `!hang` failed; the details are in the bot's log.");
+    assert_eq!(
+        lines[0],
+        "[@console] Sorry, `!hang` failed; the details are in the bot's log."
+    );
     assert_eq!(lines[1], "[@console] pong");
     assert!(
-        lines.iter().any(|l| l.contains("faulty (command; local: ") && l.ends_with("faulted: did not answer within 500ms")),
+        lines.iter().any(|l| l.contains("faulty (command; local: ")
+            && l.ends_with("faulted: did not answer within 500ms")),
         "{lines:?}"
     );
 }
@@ -196,15 +253,26 @@ fn an_exec_plugin_that_crashes_is_restarted_and_pending_calls_get_an_error() {
     let scratch = Scratch::new();
     let dir = plugins(&scratch).join("crashy");
     std::fs::create_dir_all(&dir).expect("folder");
-    std::fs::copy(repo().join("tests/fixtures/crashy_exec.py"), dir.join("crashy.py")).expect("copy");
-    std::fs::write(dir.join("plugin.toml"), "name = \"crashy\"\ncommand = \"python3\"\nargs = [\"crashy.py\"]\n").expect("write");
+    std::fs::copy(
+        repo().join("tests/fixtures/crashy_exec.py"),
+        dir.join("crashy.py"),
+    )
+    .expect("copy");
+    std::fs::write(
+        dir.join("plugin.toml"),
+        "name = \"crashy\"\ncommand = \"python3\"\nargs = [\"crashy.py\"]\n",
+    )
+    .expect("write");
 
     let mut session = scratch.spawn(&["console"]);
     session.say("!pid");
     let first = session.next_line();
     assert!(first.starts_with("[@console] pid "), "{first}");
     session.say("!crash");
-    assert_eq!(session.next_line(), "[@console] Sorry, `!crash` failed; the details are in the bot's log.");
+    assert_eq!(
+        session.next_line(),
+        "[@console] Sorry, `!crash` failed; the details are in the bot's log."
+    );
     // The first restart is immediate: the next call waits for the new process and is answered.
     session.say("!pid");
     let second = session.next_line();
@@ -212,7 +280,10 @@ fn an_exec_plugin_that_crashes_is_restarted_and_pending_calls_get_an_error() {
     assert_ne!(first, second, "a new process answers");
     let (status, err) = session.finish();
     assert!(status.success());
-    assert!(err.contains("stderr: crashing on purpose"), "the plugin's stderr is logged: {err}");
+    assert!(
+        err.contains("stderr: crashing on purpose"),
+        "the plugin's stderr is logged: {err}"
+    );
     assert!(err.contains("exec plugin restarted"), "{err}");
 }
 
@@ -224,7 +295,10 @@ fn reload_adds_and_removes_plugins_by_command_and_by_sighup() {
     let mut session = scratch.spawn(&["console"]);
     session.say("!hello-c");
     let unknown = session.next_line();
-    assert!(unknown.starts_with("[@console] Unknown command `hello-c`."), "{unknown}");
+    assert!(
+        unknown.starts_with("[@console] Unknown command `hello-c`."),
+        "{unknown}"
+    );
 
     hello_c(&plugins(&scratch).join("libhello_c.so"), None);
     drop_exec_example(&scratch);
@@ -237,14 +311,23 @@ fn reload_adds_and_removes_plugins_by_command_and_by_sighup() {
     assert_eq!(session.next_line(), "[@console] Hello from C, console!");
     session.say("!roll 1d2");
     let roll = session.next_line();
-    assert!(roll == "[@console] 1d2: 1" || roll == "[@console] 1d2: 2", "{roll}");
+    assert!(
+        roll == "[@console] 1d2: 1" || roll == "[@console] 1d2: 2",
+        "{roll}"
+    );
 
     std::fs::remove_file(plugins(&scratch).join("libhello_c.so")).expect("remove");
     session.signal("HUP");
     let gone = ask_until(&mut session, "!hello-c", |a| a.contains("Unknown command"));
-    assert!(gone.starts_with("[@console] Unknown command `hello-c`."), "{gone}");
+    assert!(
+        gone.starts_with("[@console] Unknown command `hello-c`."),
+        "{gone}"
+    );
     session.say("!roll x");
-    assert_eq!(session.next_line(), "[@console] Say it like `2d6` (up to 99 dice, 2 to 9999 sides), not `x`.");
+    assert_eq!(
+        session.next_line(),
+        "[@console] Say it like `2d6` (up to 99 dice, 2 to 9999 sides), not `x`."
+    );
     let (status, _) = session.finish();
     assert!(status.success());
 }
@@ -263,14 +346,23 @@ fn a_reload_that_would_collide_is_refused_whole() {
     hello_c(&plugins(&scratch).join("libversion.so"), Some("version"));
     session.say("@root !reload");
     let refused = session.next_line();
-    assert!(refused.starts_with("[@root] Reload refused, nothing changed:"), "{refused}");
+    assert!(
+        refused.starts_with("[@root] Reload refused, nothing changed:"),
+        "{refused}"
+    );
     let reason = session.next_line();
     assert!(
-        reason.starts_with("[@root] version (local: ") && reason.contains("command keyword `version` is claimed by plugin `version` (built-in"),
+        reason.starts_with("[@root] version (local: ")
+            && reason
+                .contains("command keyword `version` is claimed by plugin `version` (built-in"),
         "{reason}"
     );
     session.say("!roll");
-    assert_eq!(session.next_line(), "[@console] Unknown command `roll`. Try `!help`.", "the fine one was not added either");
+    assert_eq!(
+        session.next_line(),
+        "[@console] Unknown command `roll`. Try `!help`.",
+        "the fine one was not added either"
+    );
     session.say("!hello-c");
     assert_eq!(session.next_line(), "[@console] Hello from C, console!");
     let (status, _) = session.finish();

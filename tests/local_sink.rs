@@ -6,11 +6,11 @@ mod support;
 use std::sync::Arc;
 
 use serde_json::json;
+use support::local::{cargo_cdylib, hello_c};
 use switchboard_core::config::Config;
 use switchboard_core::local::{discover, LocalSet};
 use switchboard_core::sink::{ListenerAddr, RouteSpec};
 use switchboard_core::{Plugin, PluginBuilder, Sink, TestBot};
-use support::local::{cargo_cdylib, hello_c};
 
 struct Loaded {
     _dir: tempfile::TempDir,
@@ -49,8 +49,11 @@ async fn load(fill: impl FnOnce(&std::path::Path), config: &str) -> Loaded {
 async fn the_native_example_answers_its_route_with_the_plugin_json() {
     let loaded = load(
         |plugins| {
-            std::fs::copy(cargo_cdylib("hello-native"), plugins.join("libhello_native.so"))
-                .expect("copy");
+            std::fs::copy(
+                cargo_cdylib("hello-native"),
+                plugins.join("libhello_native.so"),
+            )
+            .expect("copy");
         },
         "[Plugin.hello]\ngreeting = Howdy\nport = 8099\n",
     )
@@ -92,16 +95,16 @@ async fn the_native_example_answers_its_route_with_the_plugin_json() {
         .path("/hello")
         .reply(&filter)
         .await;
-    assert_eq!(other.status(), 404, "another method is not this sink's route");
+    assert_eq!(
+        other.status(),
+        404,
+        "another method is not this sink's route"
+    );
 }
 
 #[tokio::test]
 async fn the_c_example_answers_its_route() {
-    let loaded = load(
-        |plugins| hello_c(&plugins.join("libhello_c.so"), None),
-        "",
-    )
-    .await;
+    let loaded = load(|plugins| hello_c(&plugins.join("libhello_c.so"), None), "").await;
     let filter = loaded.sink.filter(loaded.bot.context().clone());
     let ok = warp::test::request()
         .method("POST")

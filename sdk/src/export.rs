@@ -120,8 +120,9 @@ pub unsafe fn call(instance: &OnceLock<Instance>, request: Bytes, out: *mut Buff
                 plugin.event(event, host)?;
                 serde_json::json!({})
             }
-            Request::Http(request) => serde_json::to_value(plugin.http(request, host))
-                .map_err(|e| e.to_string())?,
+            Request::Http(request) => {
+                serde_json::to_value(plugin.http(request, host)).map_err(|e| e.to_string())?
+            }
         };
         Ok(reply.to_string().into_bytes())
     }));

@@ -30,7 +30,14 @@ pub fn cargo_cdylib(package: &str) -> PathBuf {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut command = Command::new(cargo);
         command
-            .args(["build", "--quiet", "-p", "hello-native", "-p", "faulty-native"])
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "hello-native",
+                "-p",
+                "faulty-native",
+            ])
             .arg("--target-dir")
             .arg(target_dir)
             .current_dir(repo());
@@ -38,7 +45,10 @@ pub fn cargo_cdylib(package: &str) -> PathBuf {
             command.arg("--release");
         }
         let status = command.status().expect("run cargo build");
-        assert!(status.success(), "cargo build of the example plugins failed");
+        assert!(
+            status.success(),
+            "cargo build of the example plugins failed"
+        );
     });
     let file = format!(
         "{}{}{}",
@@ -75,7 +85,12 @@ pub fn hello_c(out: &Path, name: Option<&str>) {
     cc_library(
         &repo().join("local/examples/hello-c/hello.c"),
         out,
-        define.as_slice().iter().map(String::as_str).collect::<Vec<_>>().as_slice(),
+        define
+            .as_slice()
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice(),
     );
 }
 

@@ -30,8 +30,12 @@ pub trait Backend: Send + Sync + 'static {
     /// `native` or `exec`, for listings.
     fn kind(&self) -> &'static str;
     /// Sends one request and waits at most `timeout` for the answer.
-    async fn call(&self, request: Request, ctx: &Context, timeout: Duration)
-        -> Result<Value, CallError>;
+    async fn call(
+        &self,
+        request: Request,
+        ctx: &Context,
+        timeout: Duration,
+    ) -> Result<Value, CallError>;
 }
 
 /// Stands in for a plugin switched off in the config; it is never registered or called.

@@ -17,9 +17,15 @@ pub enum Found {
         /// The name `plugin.toml` gives, which must match the library's own.
         expected_name: Option<String>,
     },
-    Exec { at: PathBuf, manifest: Manifest },
+    Exec {
+        at: PathBuf,
+        manifest: Manifest,
+    },
     /// An entry that looks like a plugin but cannot be one; the reason says why.
-    Broken { at: PathBuf, reason: String },
+    Broken {
+        at: PathBuf,
+        reason: String,
+    },
 }
 
 impl Found {
@@ -46,7 +52,10 @@ pub fn scan(dir: &Path) -> Vec<Found> {
     let mut paths: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
         .collect();
     paths.sort();
     paths
@@ -140,7 +149,12 @@ pub fn fingerprint(found: &Found) -> Fingerprint {
     let at = found.at();
     let mut files: Vec<_> = if at.is_dir() {
         std::fs::read_dir(at)
-            .map(|entries| entries.filter_map(Result::ok).map(|e| stat(&e.path())).collect())
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| stat(&e.path()))
+                    .collect()
+            })
             .unwrap_or_default()
     } else {
         vec![stat(at)]
@@ -173,10 +187,17 @@ mod tests {
         let found = scan(p);
         let names: Vec<String> = found
             .iter()
-            .map(|f| f.at().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+            .map(|f| {
+                f.at()
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            })
             .collect();
         assert_eq!(names, vec!["a.so", "b.so", "empty", "roll"]);
-        assert!(matches!(&found[2], Found::Broken { reason, .. } if reason.contains("needs a plugin.toml")));
+        assert!(
+            matches!(&found[2], Found::Broken { reason, .. } if reason.contains("needs a plugin.toml"))
+        );
         assert!(matches!(&found[3], Found::Exec { .. }));
     }
 

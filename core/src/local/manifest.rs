@@ -74,7 +74,8 @@ mod tests {
 
     #[test]
     fn an_exec_manifest_reads_name_command_and_args() {
-        let m = parse("name = \"roll\"\ncommand = \"python3\"\nargs = [\"roll.py\"]\n").expect("valid");
+        let m =
+            parse("name = \"roll\"\ncommand = \"python3\"\nargs = [\"roll.py\"]\n").expect("valid");
         assert_eq!(m.name.as_deref(), Some("roll"));
         assert_eq!(m.command.as_deref(), Some("python3"));
         assert_eq!(m.args, vec!["roll.py"]);
@@ -82,7 +83,9 @@ mod tests {
 
     #[test]
     fn bad_manifests_say_what_is_wrong() {
-        let unknown = parse("name = \"x\"\ncomand = \"a\"\n").unwrap_err().to_string();
+        let unknown = parse("name = \"x\"\ncomand = \"a\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(unknown.contains("unknown field `comand`"), "{unknown}");
         let both = parse("command = \"a\"\nlibrary = \"b.so\"\n").unwrap_err();
         assert!(matches!(both, ManifestError::Both));

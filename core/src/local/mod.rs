@@ -66,7 +66,10 @@ pub fn plugins_dir(config: &Config) -> PathBuf {
 /// `[Plugins] call_timeout`.
 pub fn call_timeout(config: &Config) -> Result<Duration, ConfigError> {
     let specs = crate::runtime::specs::core_sections();
-    match specs.iter().find(|s| s.pattern == crate::runtime::specs::PLUGINS) {
+    match specs
+        .iter()
+        .find(|s| s.pattern == crate::runtime::specs::PLUGINS)
+    {
         Some(spec) => config
             .view(crate::runtime::specs::PLUGINS, spec)
             .get_opt("call_timeout")
@@ -104,7 +107,13 @@ fn disabled_section(config: &Config, plugin: &str) -> SectionSpec {
             s.entries
                 .keys()
                 .filter(|k| k.as_str() != "enabled")
-                .map(|k| KeySpec::new(plugin::intern(k), ValueKind::Text, "Not read: the plugin is disabled."))
+                .map(|k| {
+                    KeySpec::new(
+                        plugin::intern(k),
+                        ValueKind::Text,
+                        "Not read: the plugin is disabled.",
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -134,10 +143,19 @@ pub async fn discover(config: &Config, previous: &LocalSet) -> LocalSet {
     for (at, fingerprint, outcome) in futures::future::join_all(loads).await {
         match outcome {
             Ok(Some(plugin)) if enabled(config, &plugin.name) => {
-                set.plugins.push((Source::Local(at.clone()), plugin.clone()));
-                set.loaded.insert(at, Loaded { fingerprint, plugin });
+                set.plugins
+                    .push((Source::Local(at.clone()), plugin.clone()));
+                set.loaded.insert(
+                    at,
+                    Loaded {
+                        fingerprint,
+                        plugin,
+                    },
+                );
             }
-            Ok(Some(plugin)) => set.disabled_sections.push(disabled_section(config, &plugin.name)),
+            Ok(Some(plugin)) => set
+                .disabled_sections
+                .push(disabled_section(config, &plugin.name)),
             Ok(None) => {}
             Err(failure) => {
                 tracing::error!(plugin = %failure.name, source = %failure.source, "local plugin not loaded: {}", failure.reason);

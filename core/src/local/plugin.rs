@@ -57,7 +57,11 @@ impl Plugin for LocalPlugin {
 
     fn config_sections(&self) -> Vec<SectionSpec> {
         let declarations = self.backend.declarations();
-        let mut keys = vec![KeySpec::new("call_timeout", ValueKind::Duration, CALL_TIMEOUT_DOC)];
+        let mut keys = vec![KeySpec::new(
+            "call_timeout",
+            ValueKind::Duration,
+            CALL_TIMEOUT_DOC,
+        )];
         if self.has_routes() {
             keys.push(
                 KeySpec::new("bind", ValueKind::Text, "The address its routes listen on.")
@@ -70,7 +74,11 @@ impl Plugin for LocalPlugin {
         }
         for key in &declarations.config_keys {
             if key != "enabled" && keys.iter().all(|k| k.name != key) {
-                keys.push(KeySpec::new(intern(key), ValueKind::Text, "Read by the plugin."));
+                keys.push(KeySpec::new(
+                    intern(key),
+                    ValueKind::Text,
+                    "Read by the plugin.",
+                ));
             }
         }
         let doc = if declarations.description.is_empty() {
@@ -78,7 +86,11 @@ impl Plugin for LocalPlugin {
         } else {
             intern(&declarations.description)
         };
-        vec![SectionSpec::plugin(intern(&section_name(&self.name)), doc, keys)]
+        vec![SectionSpec::plugin(
+            intern(&section_name(&self.name)),
+            doc,
+            keys,
+        )]
     }
 
     fn build(&self, builder: &mut PluginBuilder<'_>) -> Result<(), ConfigError> {
@@ -102,7 +114,9 @@ impl Plugin for LocalPlugin {
             let port: u64 = view.get("port")?;
             let port = u16::try_from(port).map_err(|_| {
                 ConfigError::at(
-                    view.raw("port").map(|(_, o)| o).unwrap_or(crate::config::Origin::Default),
+                    view.raw("port")
+                        .map(|(_, o)| o)
+                        .unwrap_or(crate::config::Origin::Default),
                     format!("port {port} is out of range"),
                 )
                 .in_section(view.name())

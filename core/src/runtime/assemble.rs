@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::config::{Config, ConfigError, ConfigErrors, Origin, SectionSpec};
-use crate::plugin::{Plugin, PluginBuilder, Source};
 use crate::local::LocalSet;
+use crate::plugin::{Plugin, PluginBuilder, Source};
 use crate::registry::{self, Candidate, PluginRecord, PluginState, Registry, RegistryError};
 use crate::suggest::did_you_mean;
 

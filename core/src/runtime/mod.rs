@@ -20,8 +20,8 @@ use tokio_util::sync::CancellationToken;
 pub use assemble::{
     all_sections, assemble, assemble_with_local, discover_and_assemble, Assembly, StartupError,
 };
-pub use specs::{connector_keys, ConnectorCommon};
 pub(crate) use shared::mark_faulted;
+pub use specs::{connector_keys, ConnectorCommon};
 
 use crate::config::{Config, ConfigErrors};
 use crate::connector::ConnectorIo;
@@ -274,7 +274,9 @@ impl Reloader {
         }
         if self.options.strict {
             if let Some(refusal) = assembly.registry.refusals().first() {
-                return Err(format!("--strict: a local plugin would be refused: {refusal}"));
+                return Err(format!(
+                    "--strict: a local plugin would be refused: {refusal}"
+                ));
             }
         }
         let registry = assembly.registry;

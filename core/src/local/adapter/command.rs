@@ -60,7 +60,12 @@ impl Command for LocalCommand {
             )),
             Err(CallError::Plugin(text)) => Err(CommandError::User(text)),
             Err(error) => {
-                super::report(ctx, &self.plugin, &format!("command `{}`", self.declaration.name), &error);
+                super::report(
+                    ctx,
+                    &self.plugin,
+                    &format!("command `{}`", self.declaration.name),
+                    &error,
+                );
                 Err(CommandError::Failed(error.to_string()))
             }
         }

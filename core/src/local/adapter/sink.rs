@@ -45,9 +45,7 @@ impl Sink for LocalSink {
         let backend = self.backend.clone();
         let plugin: Arc<str> = self.plugin.as_str().into();
         let timeout = self.timeout;
-        let query = warp::query::raw()
-            .or(warp::any().map(String::new))
-            .unify();
+        let query = warp::query::raw().or(warp::any().map(String::new)).unify();
         warp::method()
             .and(warp::path::full())
             .and_then(move |method: Method, path: warp::path::FullPath| {
@@ -142,9 +140,8 @@ fn header_map(headers: &HeaderMap) -> BTreeMap<String, String> {
 }
 
 fn body_value(body: &[u8]) -> serde_json::Value {
-    serde_json::from_slice(body).unwrap_or_else(|_| {
-        serde_json::Value::String(String::from_utf8_lossy(body).into_owned())
-    })
+    serde_json::from_slice(body)
+        .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(body).into_owned()))
 }
 
 fn respond(response: HttpResponse) -> warp::reply::Response {
@@ -157,16 +154,19 @@ fn respond(response: HttpResponse) -> warp::reply::Response {
     }
     builder
         .body(response.body.to_string().into())
-        .unwrap_or_else(|_| error_response(StatusCode::BAD_GATEWAY, "the plugin sent an invalid header"))
+        .unwrap_or_else(|_| {
+            error_response(StatusCode::BAD_GATEWAY, "the plugin sent an invalid header")
+        })
 }
 
 fn error_response(status: StatusCode, error: &str) -> warp::reply::Response {
     let body = serde_json::json!({ "error": error }).to_string();
     let mut response = warp::reply::Response::new(body.into());
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert("content-type", warp::http::HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        "content-type",
+        warp::http::HeaderValue::from_static("application/json"),
+    );
     response
 }
 

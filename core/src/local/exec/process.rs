@@ -110,7 +110,9 @@ impl Backend for ExecBackend {
             .map_err(|_| CallError::Unavailable("the plugin process has stopped".into()))?;
         match tokio::time::timeout(timeout, answered).await {
             Ok(Ok(answer)) => answer,
-            Ok(Err(_)) => Err(CallError::Unavailable("the plugin process has stopped".into())),
+            Ok(Err(_)) => Err(CallError::Unavailable(
+                "the plugin process has stopped".into(),
+            )),
             Err(_) => Err(CallError::Unavailable(format!(
                 "the plugin did not answer within {timeout:?}"
             ))),
@@ -436,7 +438,10 @@ async fn host_call(
         HostCall::Config { reference } => {
             let outcome = match ctx {
                 None => no_ctx(),
-                Some(ctx) => Ok(Value::from(crate::local::section_values(&ctx.config(), name))),
+                Some(ctx) => Ok(Value::from(crate::local::section_values(
+                    &ctx.config(),
+                    name,
+                ))),
             };
             Some((reference, outcome))
         }

@@ -83,13 +83,25 @@ mod tests {
 
     #[test]
     fn answers_and_host_calls_are_told_apart() {
-        let answer: Incoming = serde_json::from_str(r#"{"id":3,"result":{"reply":"hi"}}"#).expect("answer");
-        assert!(matches!(answer, Incoming::Answer { id: 3, result: Some(_), error: None }));
+        let answer: Incoming =
+            serde_json::from_str(r#"{"id":3,"result":{"reply":"hi"}}"#).expect("answer");
+        assert!(matches!(
+            answer,
+            Incoming::Answer {
+                id: 3,
+                result: Some(_),
+                error: None
+            }
+        ));
         let log: Incoming =
             serde_json::from_str(r#"{"host":"log","level":"info","message":"m"}"#).expect("log");
         assert!(matches!(log, Incoming::Host(HostCall::Log { .. })));
-        let get: Incoming = serde_json::from_str(r#"{"host":"kv_get","key":"k","ref":1}"#).expect("get");
-        assert!(matches!(get, Incoming::Host(HostCall::KvGet { reference: 1, .. })));
+        let get: Incoming =
+            serde_json::from_str(r#"{"host":"kv_get","key":"k","ref":1}"#).expect("get");
+        assert!(matches!(
+            get,
+            Incoming::Host(HostCall::KvGet { reference: 1, .. })
+        ));
         assert!(serde_json::from_str::<Incoming>(r#"{"nonsense":1}"#).is_err());
     }
 }

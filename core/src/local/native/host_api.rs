@@ -9,9 +9,7 @@ use std::cell::RefCell;
 use std::ffi::c_void;
 use std::sync::Arc;
 
-use switchboard_plugin_sdk::abi::{
-    Buffer, Bytes, HostApi, STATUS_ABSENT, STATUS_ERROR, STATUS_OK,
-};
+use switchboard_plugin_sdk::abi::{Buffer, Bytes, HostApi, STATUS_ABSENT, STATUS_ERROR, STATUS_OK};
 use switchboard_plugin_sdk::SendTarget;
 
 use crate::context::Context;
@@ -135,14 +133,16 @@ unsafe extern "C" fn send(_ctx: *const c_void, message: Bytes) -> i32 {
         (None, Some(user)) => Target::direct(target.connector, user),
         _ => return STATUS_ERROR,
     };
-    in_scope(|scope| scope.runtime.block_on(scope.ctx.send(target, text)))
-        .map_or(STATUS_ERROR, |sent| match sent {
+    in_scope(|scope| scope.runtime.block_on(scope.ctx.send(target, text))).map_or(
+        STATUS_ERROR,
+        |sent| match sent {
             Ok(()) => STATUS_OK,
             Err(e) => {
                 tracing::warn!(error = %e, "a native plugin's send failed");
                 STATUS_ERROR
             }
-        })
+        },
+    )
 }
 
 unsafe extern "C" fn kv_get(_ctx: *const c_void, key: Bytes, out: *mut Buffer) -> i32 {
@@ -175,7 +175,12 @@ unsafe extern "C" fn config(ctx: *const c_void, out: *mut Buffer) -> i32 {
     let section = in_scope(|scope| crate::local::section_values(&scope.ctx.config(), plugin));
     match section {
         // SAFETY: the plugin gives a writable out buffer.
-        Some(values) => unsafe { fill(out, serde_json::Value::from(values).to_string().into_bytes()) },
+        Some(values) => unsafe {
+            fill(
+                out,
+                serde_json::Value::from(values).to_string().into_bytes(),
+            )
+        },
         None => STATUS_ERROR,
     }
 }

@@ -67,8 +67,12 @@ pub fn load(path: &Path) -> Result<NativeLibrary, LoadError> {
     }
     // The first two fields are read alone: a descriptor of another ABI may be shorter.
     // SAFETY: every ABI version starts with these two u32 fields; the pointer is non-null.
-    let (abi_version, struct_size) =
-        unsafe { ((*raw).abi_version, std::ptr::addr_of!((*raw).struct_size).read()) };
+    let (abi_version, struct_size) = unsafe {
+        (
+            (*raw).abi_version,
+            std::ptr::addr_of!((*raw).struct_size).read(),
+        )
+    };
     if abi_version != ABI_VERSION {
         return Err(LoadError::AbiVersion {
             found: abi_version,
@@ -100,7 +104,8 @@ fn check(descriptor: &PluginDescriptor) -> Result<(), LoadError> {
             expected: SDK_VERSION.into(),
         });
     }
-    let target = read_fixed(&descriptor.target_triple).ok_or(LoadError::BadText("target_triple"))?;
+    let target =
+        read_fixed(&descriptor.target_triple).ok_or(LoadError::BadText("target_triple"))?;
     if target != TARGET {
         return Err(LoadError::Target {
             found: target.into(),

@@ -56,8 +56,8 @@ impl NativeBackend {
         if status != STATUS_OK {
             return Err(LoadError::Init(describe(status, &bytes)));
         }
-        let declarations = serde_json::from_slice(&bytes)
-            .map_err(|e| LoadError::Declarations(e.to_string()))?;
+        let declarations =
+            serde_json::from_slice(&bytes).map_err(|e| LoadError::Declarations(e.to_string()))?;
         Ok(NativeBackend {
             declarations,
             jobs,
@@ -99,7 +99,9 @@ impl Backend for NativeBackend {
         timeout: Duration,
     ) -> Result<Value, CallError> {
         if let Some(why) = self.fault.lock().ok().and_then(|f| f.clone()) {
-            return Err(CallError::Unavailable(format!("the plugin is faulted ({why})")));
+            return Err(CallError::Unavailable(format!(
+                "the plugin is faulted ({why})"
+            )));
         }
         let request = serde_json::to_vec(&request)
             .map_err(|e| CallError::Plugin(format!("cannot encode the request: {e}")))?;
