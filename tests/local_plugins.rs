@@ -368,3 +368,35 @@ fn a_reload_that_would_collide_is_refused_whole() {
     let (status, _) = session.finish();
     assert!(status.success());
 }
+
+#[test]
+fn a_plugin_section_is_checked_and_enabled_false_leaves_the_plugin_out() {
+    let scratch = Scratch::new();
+    drop_native(&scratch, "hello-native");
+    drop_exec_example(&scratch);
+    scratch.write("config.ini", "[Plugin.hello]\ngretting = Howdy\n");
+    let check = scratch.run(&["check-config"], b"");
+    assert_eq!(check.status.code(), Some(1));
+    assert!(
+        stderr(&check).contains("[Plugin.hello] gretting: unknown key; did you mean `greeting`?"),
+        "{}",
+        stderr(&check)
+    );
+
+    scratch.write(
+        "config.ini",
+        "[Plugin.hello]\nenabled = false\ngretting = Howdy\n[Plugin.dice]\nenabled = false\n",
+    );
+    let output = scratch.run(&["console"], b"!hello\n!roll\n!ping\n");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lines = stdout_lines(&output);
+    assert!(
+        lines[0].starts_with("[@console] Unknown command `hello`."),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].starts_with("[@console] Unknown command `roll`."),
+        "{lines:?}"
+    );
+    assert_eq!(lines[2], "[@console] pong");
+}

@@ -147,8 +147,23 @@ pub unsafe fn free(buffer: Buffer) {
 
 /// Exports a [`NativePlugin`](crate::NativePlugin) as a Switchboard native plugin.
 ///
-/// ```ignore
-/// switchboard_plugin_sdk::export_plugin!("hello", Hello::default);
+/// ```
+/// use switchboard_plugin_sdk::{export_plugin, CommandRequest, Declarations, Host, NativePlugin};
+///
+/// #[derive(Default)]
+/// struct Quiet;
+///
+/// impl NativePlugin for Quiet {
+///     fn declarations(&self) -> Declarations {
+///         Declarations::default()
+///     }
+///     fn command(&self, _: CommandRequest, _: &Host) -> Result<Option<String>, String> {
+///         Ok(None)
+///     }
+/// }
+///
+/// export_plugin!("quiet", Quiet::default);
+/// # fn main() {}
 /// ```
 #[macro_export]
 macro_rules! export_plugin {

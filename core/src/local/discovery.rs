@@ -64,10 +64,13 @@ pub fn scan(dir: &Path) -> Vec<Found> {
             if path.is_dir() {
                 Some(folder(path))
             } else if is_library(&path) {
-                Some(Found::Native {
-                    at: path.clone(),
-                    library: path,
-                    expected_name: None,
+                Some(match writable_by_others(&path) {
+                    Some(reason) => Found::Broken { at: path, reason },
+                    None => Found::Native {
+                        at: path.clone(),
+                        library: path,
+                        expected_name: None,
+                    },
                 })
             } else {
                 tracing::debug!(path = %path.display(), "not a plugin: ignored");
@@ -126,11 +129,33 @@ fn folder(at: PathBuf) -> Found {
             }
         }
     };
+    if let Some(reason) = writable_by_others(&library) {
+        return Found::Broken { at, reason };
+    }
     Found::Native {
         at,
         library,
         expected_name: manifest.name,
     }
+}
+
+/// Loading a library runs its code: refuse one that users other than its owner could replace.
+fn writable_by_others(library: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(library).ok()?.permissions().mode();
+        if mode & 0o022 != 0 {
+            return Some(format!(
+                "{} is writable by group or others (mode {:o}); native code is loaded only from files its owner alone can change",
+                library.display(),
+                mode & 0o777
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = library;
+    None
 }
 
 /// Changes when any file the plugin is made of changes, so a reload reloads it.
@@ -199,6 +224,21 @@ mod tests {
             matches!(&found[2], Found::Broken { reason, .. } if reason.contains("needs a plugin.toml"))
         );
         assert!(matches!(&found[3], Found::Exec { .. }));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_library_others_can_write_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let library = dir.path().join("open.so");
+        std::fs::write(&library, b"").expect("write");
+        std::fs::set_permissions(&library, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+        let found = scan(dir.path());
+        assert!(
+            matches!(&found[0], Found::Broken { reason, .. } if reason.contains("writable by group or others (mode 666)")),
+            "{found:?}"
+        );
     }
 
     #[test]
