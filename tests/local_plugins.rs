@@ -400,3 +400,49 @@ fn a_plugin_section_is_checked_and_enabled_false_leaves_the_plugin_out() {
     );
     assert_eq!(lines[2], "[@console] pong");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn reload_stops_the_process_of_an_exec_plugin_it_removes() {
+    let scratch = Scratch::new();
+    scratch.write("config.ini", "[Connector.console.main]\nadmins = root\n");
+    let dir = plugins(&scratch).join("crashy");
+    std::fs::create_dir_all(&dir).expect("folder");
+    std::fs::copy(
+        repo().join("tests/fixtures/crashy_exec.py"),
+        dir.join("crashy.py"),
+    )
+    .expect("copy");
+    std::fs::write(
+        dir.join("plugin.toml"),
+        "name = \"crashy\"\ncommand = \"python3\"\nargs = [\"crashy.py\"]\n",
+    )
+    .expect("write");
+    let mut session = scratch.spawn(&["console"]);
+    session.say("!pid");
+    let answer = session.next_line();
+    let pid = answer
+        .strip_prefix("[@console] pid ")
+        .unwrap_or_else(|| panic!("{answer}"))
+        .to_string();
+    let proc_dir = PathBuf::from("/proc").join(&pid);
+    assert!(proc_dir.exists());
+
+    std::fs::remove_dir_all(&dir).expect("remove");
+    session.say("@root !reload");
+    let summary = session.next_line();
+    assert!(
+        summary.contains("local plugins removed crashy"),
+        "{summary}"
+    );
+    let deadline = Instant::now() + support::STEP;
+    while proc_dir.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        !proc_dir.exists(),
+        "process {pid} still runs after its plugin was removed"
+    );
+    let (status, _) = session.finish();
+    assert!(status.success());
+}

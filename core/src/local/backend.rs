@@ -29,6 +29,9 @@ pub trait Backend: Send + Sync + 'static {
     fn declarations(&self) -> &Declarations;
     /// `native` or `exec`, for listings.
     fn kind(&self) -> &'static str;
+    /// Stops what runs on the plugin's behalf (an exec plugin's process); later calls fail.
+    /// A native library cannot be stopped: it is never unloaded.
+    fn stop(&self) {}
     /// Sends one request and waits at most `timeout` for the answer.
     async fn call(
         &self,

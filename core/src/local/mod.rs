@@ -52,6 +52,20 @@ pub struct LocalSet {
 }
 
 impl LocalSet {
+    /// Stops the plugins of this set that `kept` does not share: after a reload, the ones it
+    /// removed or replaced; after a refused reload, the ones it had started.
+    pub fn stop_unless_in(&self, kept: &LocalSet) {
+        for loaded in self.loaded.values() {
+            if !kept
+                .loaded
+                .values()
+                .any(|k| Arc::ptr_eq(&k.plugin, &loaded.plugin))
+            {
+                loaded.plugin.backend.stop();
+            }
+        }
+    }
+
     /// The loaded plugins, for callers that talk to a backend directly (benchmarks, tools).
     pub fn loaded(&self) -> impl Iterator<Item = &Arc<LocalPlugin>> {
         self.loaded.values().map(|l| &l.plugin)

@@ -259,8 +259,12 @@ impl Reloader {
     async fn reload(&mut self) -> Result<String, String> {
         let config = (self.options.load_config)().map_err(|e| e.to_string())?;
         let local = crate::local::discover(&config, &self.local).await;
-        let assembly =
-            assemble_with_local(&config, &self.plugins, &local).map_err(|e| e.to_string())?;
+        let refuse = |local: &LocalSet, error: String| {
+            local.stop_unless_in(&self.local);
+            error
+        };
+        let assembly = assemble_with_local(&config, &self.plugins, &local)
+            .map_err(|e| refuse(&local, e.to_string()))?;
         let running = self.ctx.plugins();
         let new_refusals: Vec<String> = assembly
             .registry
@@ -270,12 +274,13 @@ impl Reloader {
             .map(|p| format!("{} ({}): {}", p.name, p.source, p.state))
             .collect();
         if !new_refusals.is_empty() {
-            return Err(new_refusals.join("\n"));
+            return Err(refuse(&local, new_refusals.join("\n")));
         }
         if self.options.strict {
             if let Some(refusal) = assembly.registry.refusals().first() {
-                return Err(format!(
-                    "--strict: a local plugin would be refused: {refusal}"
+                return Err(refuse(
+                    &local,
+                    format!("--strict: a local plugin would be refused: {refusal}"),
                 ));
             }
         }
@@ -290,7 +295,9 @@ impl Reloader {
         let changes = local_changes(&self.local, &local);
         shared::swap(&self.ctx, config, registry, &changes.fresh);
         self.dispatcher.update(settings);
-        // The replaced set is dropped here: exec plugins no longer in use are stopped.
+        // Sinks and services started with the bot keep their plugin until restart; stop removed
+        // and replaced exec plugins now rather than when the last of those goes.
+        self.local.stop_unless_in(&local);
         self.local = local;
         Ok(format!(
             "config reloaded: {commands} commands{}. Changes to connectors, services and sinks take effect on restart.",

@@ -62,8 +62,9 @@ struct Call {
 pub struct ExecBackend {
     declarations: Declarations,
     calls: mpsc::Sender<Call>,
-    /// Stops the process when the backend is dropped (a reload removed or replaced it).
-    _stop: DropGuard,
+    stop: CancellationToken,
+    /// Stops the process when the backend is dropped, if nothing stopped it before.
+    _stop_on_drop: DropGuard,
 }
 
 impl ExecBackend {
@@ -77,7 +78,8 @@ impl ExecBackend {
         Ok(ExecBackend {
             declarations,
             calls,
-            _stop: stop.drop_guard(),
+            _stop_on_drop: stop.clone().drop_guard(),
+            stop,
         })
     }
 }
@@ -90,6 +92,10 @@ impl Backend for ExecBackend {
 
     fn kind(&self) -> &'static str {
         "exec"
+    }
+
+    fn stop(&self) {
+        self.stop.cancel();
     }
 
     async fn call(
