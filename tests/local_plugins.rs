@@ -177,6 +177,14 @@ fn a_wrong_abi_and_a_library_that_is_no_plugin_are_reported_and_the_bot_answers(
         &[],
     );
     std::fs::create_dir_all(plugins(&scratch).join("half-done")).expect("folder");
+    scratch.write(
+        "local/plugins/chatty/plugin.toml",
+        "name = \"chatty\"\ncommand = \"python3\"\nargs = [\"-c\", \"print('hi there')\"]\n",
+    );
+    scratch.write(
+        "local/plugins/missing/plugin.toml",
+        "name = \"missing\"\ncommand = \"./no-such-program\"\n",
+    );
 
     let output = scratch.run(&["console"], b"!ping\n");
     assert!(output.status.success(), "{}", stderr(&output));
@@ -188,6 +196,8 @@ fn a_wrong_abi_and_a_library_that_is_no_plugin_are_reported_and_the_bot_answers(
         "rejected: ABI version 99 differs from the host's 1; rebuild the plugin against this SDK",
         "rejected: not a Switchboard plugin: it exports no `switchboard_plugin_entry_v1`",
         "rejected: a plugin folder needs a plugin.toml",
+        "rejected: its hello line is not valid: expected value at line 1 column 1",
+        "rejected: cannot start `./no-such-program`: No such file or directory",
     ] {
         assert!(table.contains(expected), "`{expected}` in:\n{table}");
     }
