@@ -61,6 +61,7 @@ pub(crate) struct Shared {
     pub commands: ArcSwap<CommandTable>,
     pub plugins: ArcSwap<Vec<PluginRecord>>,
     pub ignore: IgnoreList,
+    pub sink_counters: crate::http::SinkCounterTable,
     pub info: BotInfo,
     pub control: Arc<dyn BotControl>,
     pub shutdown: CancellationToken,
@@ -102,6 +103,7 @@ impl Context {
             bus: Bus::default(),
             http: reqwest::Client::new(),
             ignore: IgnoreList::empty(store.clone()),
+            sink_counters: Default::default(),
             store,
             outbound: ArcSwap::from_pointee(HashMap::new()),
             config: ArcSwap::from_pointee(Config::default()),
@@ -192,6 +194,11 @@ impl Context {
 
     pub fn ignore_list(&self) -> &IgnoreList {
         &self.shared.ignore
+    }
+
+    /// Every sink's request counters, by sink name.
+    pub fn sink_counters(&self) -> &crate::http::SinkCounterTable {
+        &self.shared.sink_counters
     }
 
     pub fn info(&self) -> &BotInfo {

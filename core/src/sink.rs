@@ -44,10 +44,17 @@ pub trait Sink: Send + Sync + 'static {
     /// The instance name, e.g. `jsonrpc` or `jsonrpc.alerts`.
     fn name(&self) -> &str;
     fn listener(&self) -> ListenerAddr;
+    /// The certificate and key when the listener speaks TLS.
+    fn tls(&self) -> Option<crate::http::TlsFiles> {
+        None
+    }
     /// How the listener is served (e.g. `tls: cert.pem` or `plain`). Sinks share an address
     /// only when they agree on this; otherwise the registry refuses the later one.
     fn listener_settings(&self) -> String {
-        "plain".into()
+        match self.tls() {
+            Some(files) => format!("tls: {}", files.certfile.display()),
+            None => "plain".into(),
+        }
     }
     /// The routes, for the registry; `filter` must answer exactly these.
     fn routes(&self) -> Vec<RouteSpec>;
