@@ -5,6 +5,7 @@ mod assemble;
 mod control;
 mod outbound_worker;
 mod shared;
+mod sinks;
 pub mod specs;
 
 use std::panic::AssertUnwindSafe;
@@ -94,6 +95,11 @@ pub async fn run(
     }
     shared.outbound.store(Arc::new(queues));
 
+    // Sinks and connectors stop taking input first at shutdown. Listeners are bound before
+    // anything else starts, so a taken port stops the start cleanly.
+    let intake = CancellationToken::new();
+    let sink_servers = sinks::start(&registry.sinks, &ctx, &intake).await?;
+
     let dispatcher = Arc::new(Dispatcher::new(
         specs::dispatch_settings(&assembly.core, &registry.connectors),
         ctx.clone(),
@@ -124,7 +130,6 @@ pub async fn run(
         ));
     }
 
-    let intake = CancellationToken::new();
     let mut connector_tasks = JoinSet::new();
     for (plugin, connector) in &registry.connectors {
         let io = ConnectorIo::new(inbound_tx.clone(), intake.clone(), shutdown.clone());
@@ -158,6 +163,7 @@ pub async fn run(
         connectors = registry.connectors.len(),
         commands = registry.commands.len(),
         services = registry.services.len(),
+        sinks = registry.sinks.len(),
         elapsed_ms = started.elapsed().as_millis() as u64,
         "switchboard ready"
     );
@@ -201,6 +207,9 @@ pub async fn run(
     .await
     .map_err(stage("connectors"));
     connector_tasks.abort_all();
+    let _ = tokio::time::timeout(STAGE_TIMEOUT, sink_servers.stopped())
+        .await
+        .map_err(stage("sink listeners"));
     let _ = tokio::time::timeout(STAGE_TIMEOUT, dispatch_task)
         .await
         .map_err(stage("dispatch"));
@@ -216,6 +225,7 @@ pub async fn run(
                 .map_err(stage("outbound flush"));
         }
     }
+    sinks::log_counters(&ctx);
     tracing::info!("switchboard stopped");
     Ok(())
 }
