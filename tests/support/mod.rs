@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod http;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
@@ -63,20 +65,7 @@ impl Scratch {
 
     /// Starts the binary with stdin kept open, for interactive tests.
     pub fn spawn(&self, args: &[&str]) -> Session {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start switchboard");
-        let stdin = child.stdin.take();
-        let stdout = lines_of(child.stdout.take().expect("stdout"));
-        Session {
-            child,
-            stdin,
-            stdout,
-        }
+        Session::start(self.command(args))
     }
 }
 
@@ -115,6 +104,23 @@ pub struct Session {
 }
 
 impl Session {
+    /// Starts `command` (e.g. from [`Scratch::command`] with extra environment) with stdin open.
+    pub fn start(mut command: Command) -> Session {
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start switchboard");
+        let stdin = child.stdin.take();
+        let stdout = lines_of(child.stdout.take().expect("stdout"));
+        Session {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+
     pub fn say(&mut self, line: &str) {
         let stdin = self.stdin.as_mut().expect("stdin still open");
         writeln!(stdin, "{line}").expect("write line");
