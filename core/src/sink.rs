@@ -30,10 +30,12 @@ pub struct RouteSpec {
 }
 
 impl RouteSpec {
+    /// `/a/` and `/a` are one route (both are served), so the trailing slash is dropped.
     pub fn new(method: &str, path: &str) -> Self {
+        let trimmed = path.trim_end_matches('/');
         RouteSpec {
             method: method.to_uppercase(),
-            path: path.to_string(),
+            path: if trimmed.is_empty() { "/".into() } else { trimmed.to_string() },
         }
     }
 }
