@@ -279,3 +279,6 @@ where
     }
     Ok(collected.freeze())
 }
+
+#[cfg(test)]
+mod tests;
