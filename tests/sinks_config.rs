@@ -22,13 +22,19 @@ fn two_sinks_claiming_one_route_are_both_named() {
     );
     assert!(!ok);
     assert!(err.contains("route `POST /hooks/x"), "{err}");
-    assert!(err.contains("sink `webhook.a`") && err.contains("sink `webhook.b`"), "{err}");
+    assert!(
+        err.contains("sink `webhook.a`") && err.contains("sink `webhook.b`"),
+        "{err}"
+    );
 }
 
 #[test]
 fn tls_and_plain_sinks_cannot_share_an_address() {
     let scratch = Scratch::new();
-    assert!(scratch.run(&["gen-cert", "--out", "tls"], b"").status.success());
+    assert!(scratch
+        .run(&["gen-cert", "--out", "tls"], b"")
+        .status
+        .success());
     let (ok, err) = check(
         &scratch,
         "[Sink.jsonrpc]\nport = 9912\ncertfile = tls/cert.pem\nkeyfile = tls/key.pem\n\
@@ -57,7 +63,9 @@ fn bad_keys_are_reported_with_their_line() {
     );
     assert!(!ok);
     assert!(
-        err.contains("config.ini:4: [Sink.webhook.a] verify: `verify = none` is only allowed on a loopback"),
+        err.contains(
+            "config.ini:4: [Sink.webhook.a] verify: `verify = none` is only allowed on a loopback"
+        ),
         "{err}"
     );
 
@@ -66,14 +74,20 @@ fn bad_keys_are_reported_with_their_line() {
         "[Sink.webhook.a]\nport = 9915\nverify = github\ntemplate = {{ a }}\ntarget = #x\n",
     );
     assert!(!ok);
-    assert!(err.contains("`verify = github` needs `secrets` or `secrets_env`"), "{err}");
+    assert!(
+        err.contains("`verify = github` needs `secrets` or `secrets_env`"),
+        "{err}"
+    );
 
     let (ok, err) = check(
         &scratch,
         "[Sink.webhook.a]\nport = 9916\nverify = sha1\nsecrets = s\ntemplate = {{ a\ntarget = #x\n",
     );
     assert!(!ok);
-    assert!(err.contains("config.ini:3: [Sink.webhook.a] verify: expected one of"), "{err}");
+    assert!(
+        err.contains("config.ini:3: [Sink.webhook.a] verify: expected one of"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -97,5 +111,8 @@ fn a_taken_port_stops_the_start_with_a_clear_error() {
     let output = scratch.run(&["console", "--config", path.to_str().unwrap()], b"");
     assert_eq!(output.status.code(), Some(1));
     let err = stderr(&output);
-    assert!(err.contains(&format!("cannot listen on 127.0.0.1:{port}")), "{err}");
+    assert!(
+        err.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{err}"
+    );
 }

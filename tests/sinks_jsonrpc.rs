@@ -56,13 +56,20 @@ fn json_over_tls_reaches_the_console_and_bad_input_gets_a_json_400() {
         (r#"{"image": {"base64encoded": "%%%"}}"#, "bad_payload"),
     ] {
         let (status, json) = json_of(http.post(url("/general")).body(body).send().unwrap());
-        assert_eq!((status, json["reason"].as_str()), (400, Some(reason)), "{body}: {json}");
+        assert_eq!(
+            (status, json["reason"].as_str()),
+            (400, Some(reason)),
+            "{body}: {json}"
+        );
         assert!(json["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
     let (status, json) = json_of(http.post(url("/a/b")).body("{}").send().unwrap());
     assert_eq!((status, json["reason"].as_str()), (404, Some("not_found")));
     let (status, json) = json_of(http.get(url("/general")).send().unwrap());
-    assert_eq!((status, json["reason"].as_str()), (405, Some("method_not_allowed")));
+    assert_eq!(
+        (status, json["reason"].as_str()),
+        (405, Some("method_not_allowed"))
+    );
 
     // Nothing from the refused requests reached the chat.
     bot.say("!ping");
@@ -89,10 +96,21 @@ fn hangoutsbots_own_client_style_works_unchanged_over_tls() {
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01";
     let image = scratch.write("dot.png", "");
     std::fs::write(&image, png).unwrap();
-    let client = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/hangoutsbot_send.py");
+    let client = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/clients/hangoutsbot_send.py"
+    );
     let send = |args: &[&str]| {
-        let output = Command::new("python3").arg(client).args(args).output().unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let output = Command::new("python3")
+            .arg(client)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
 
@@ -101,7 +119,14 @@ fn hangoutsbots_own_client_style_works_unchanged_over_tls() {
     assert_eq!(bot.next_line(), "[#general] Hello World!");
 
     let url = format!("https://127.0.0.1:{port}/ops/");
-    let out = send(&[&url, "graph", "--imagepath", image.to_str().unwrap(), "-n", "dot.png"]);
+    let out = send(&[
+        &url,
+        "graph",
+        "--imagepath",
+        image.to_str().unwrap(),
+        "-n",
+        "dot.png",
+    ]);
     assert_eq!(out, "<Response [200]>\nOK\n");
     assert_eq!(bot.next_line(), "[#ops] graph [image: dot.png, 24 bytes]");
     let (status, err) = bot.finish();

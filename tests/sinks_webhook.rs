@@ -4,9 +4,9 @@ mod support;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use switchboard_core::http::signing::{sign_github, sign_standard_webhooks, Secret};
 use support::http::{client, exchange, free_port, json_of, wait_for_port};
 use support::{Scratch, Session};
+use switchboard_core::http::signing::{sign_github, sign_standard_webhooks, Secret};
 
 const GITHUB_SECRET: &str = "It's a Secret to Everybody";
 const SW_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -54,7 +54,8 @@ fn github_and_standard_webhooks_are_delivered_once_and_bad_ones_refused() {
     let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
 
     // GitHub: signed with the second of two configured secrets (rotation).
-    let push = br#"{"repository":{"full_name":"octo/hello"},"sender":{"login":"mona"},"commits":[{},{}]}"#;
+    let push =
+        br#"{"repository":{"full_name":"octo/hello"},"sender":{"login":"mona"},"commits":[{},{}]}"#;
     let github = |signature: &str| {
         http.post(url("/hooks/github"))
             .header("X-GitHub-Event", "push")
@@ -66,13 +67,27 @@ fn github_and_standard_webhooks_are_delivered_once_and_bad_ones_refused() {
     };
     let signature = sign_github(&Secret::new(GITHUB_SECRET), push);
     let (status, json) = json_of(github(&signature));
-    assert_eq!((status, json["accepted"].as_bool()), (202, Some(true)), "{json}");
-    assert_eq!(bot.next_line(), "[#dev] [octo/hello] mona pushed 2 commit(s)");
+    assert_eq!(
+        (status, json["accepted"].as_bool()),
+        (202, Some(true)),
+        "{json}"
+    );
+    assert_eq!(
+        bot.next_line(),
+        "[#dev] [octo/hello] mona pushed 2 commit(s)"
+    );
     // GitHub's redelivery: same delivery id, answered 200 and dropped.
     let (status, json) = json_of(github(&signature));
-    assert_eq!((status, json["duplicate"].as_bool()), (200, Some(true)), "{json}");
+    assert_eq!(
+        (status, json["duplicate"].as_bool()),
+        (200, Some(true)),
+        "{json}"
+    );
     let (status, json) = json_of(github("sha256=0000"));
-    assert_eq!((status, json["reason"].as_str()), (401, Some("bad_signature")));
+    assert_eq!(
+        (status, json["reason"].as_str()),
+        (401, Some("bad_signature"))
+    );
 
     // Standard Webhooks.
     let key = Secret::standard_webhooks(SW_SECRET).unwrap();
@@ -97,12 +112,18 @@ fn github_and_standard_webhooks_are_delivered_once_and_bad_ones_refused() {
     let stale = t - 600;
     let signature = sign_standard_webhooks(&key, "msg_2", stale, order);
     let (status, json) = json_of(standard("msg_2", stale, order, &signature));
-    assert_eq!((status, json["reason"].as_str()), (401, Some("stale_timestamp")));
+    assert_eq!(
+        (status, json["reason"].as_str()),
+        (401, Some("stale_timestamp"))
+    );
 
     let signature = sign_standard_webhooks(&key, "msg_3", t, order);
     let tampered = br#"{"type":"order.paid","data":{"id":"A-18"}}"#;
     let (status, json) = json_of(standard("msg_3", t, tampered, &signature));
-    assert_eq!((status, json["reason"].as_str()), (401, Some("bad_signature")));
+    assert_eq!(
+        (status, json["reason"].as_str()),
+        (401, Some("bad_signature"))
+    );
 
     let big = format!(r#"{{"type":"x","pad":"{}"}}"#, "a".repeat(2000));
     let signature = sign_standard_webhooks(&key, "msg_4", t, big.as_bytes());
@@ -118,7 +139,10 @@ fn github_and_standard_webhooks_are_delivered_once_and_bad_ones_refused() {
     let (status, err) = bot.finish();
     assert!(status.success(), "{err}");
     assert!(!err.contains(GITHUB_SECRET), "a secret was logged");
-    assert!(!err.contains("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), "a secret was logged");
+    assert!(
+        !err.contains("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+        "a secret was logged"
+    );
     assert!(!err.contains("sha256="), "a signature was logged");
 }
 

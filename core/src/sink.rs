@@ -35,7 +35,11 @@ impl RouteSpec {
         let trimmed = path.trim_end_matches('/');
         RouteSpec {
             method: method.to_uppercase(),
-            path: if trimmed.is_empty() { "/".into() } else { trimmed.to_string() },
+            path: if trimmed.is_empty() {
+                "/".into()
+            } else {
+                trimmed.to_string()
+            },
         }
     }
 }

@@ -67,6 +67,9 @@ impl SinkCounterTable {
 
     pub fn snapshot(&self) -> BTreeMap<String, CounterSnapshot> {
         let sinks = self.sinks.lock().unwrap_or_else(PoisonError::into_inner);
-        sinks.iter().map(|(k, v)| (k.clone(), v.snapshot())).collect()
+        sinks
+            .iter()
+            .map(|(k, v)| (k.clone(), v.snapshot()))
+            .collect()
     }
 }

@@ -89,7 +89,11 @@ impl Intake {
     }
 
     /// Serves `route` with `handler`: the filter answers every request the route matches.
-    pub fn serve<H, Fut>(self: &Arc<Self>, route: &RouteSpec, handler: H) -> BoxedFilter<(Response,)>
+    pub fn serve<H, Fut>(
+        self: &Arc<Self>,
+        route: &RouteSpec,
+        handler: H,
+    ) -> BoxedFilter<(Response,)>
     where
         H: Fn(SinkRequest) -> Fut + Clone + Send + Sync + 'static,
         Fut: Future<Output = HandlerResult> + Send + 'static,
@@ -106,7 +110,13 @@ impl Intake {
                     let handler = handler.clone();
                     async move {
                         intake
-                            .handle(peer.map(|p| p.0), path.as_str().to_string(), headers, body, handler)
+                            .handle(
+                                peer.map(|p| p.0),
+                                path.as_str().to_string(),
+                                headers,
+                                body,
+                                handler,
+                            )
                             .await
                     }
                 },
@@ -226,7 +236,8 @@ impl Intake {
             .filter(|v| {
                 !v.is_empty()
                     && v.len() <= 64
-                    && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+                    && v.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
             });
         match given {
             Some(id) => id.to_string(),
@@ -265,7 +276,10 @@ where
     let mut collected = BytesMut::new();
     while let Some(chunk) = body.next().await {
         let mut chunk = chunk.map_err(|e| {
-            Refusal::bad_request("unreadable_body", format!("the body could not be read: {e}"))
+            Refusal::bad_request(
+                "unreadable_body",
+                format!("the body could not be read: {e}"),
+            )
         })?;
         if collected.len() + chunk.remaining() > limit {
             return Err(too_large(limit));

@@ -81,7 +81,9 @@ pub fn parse_net(text: &str) -> Result<IpNet, String> {
     let text = text.trim();
     text.parse::<IpNet>()
         .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
-        .map_err(|_| format!("expected an IP address or network such as 10.0.0.0/8, found `{text}`"))
+        .map_err(|_| {
+            format!("expected an IP address or network such as 10.0.0.0/8, found `{text}`")
+        })
 }
 
 #[cfg(test)]

@@ -56,7 +56,10 @@ pub enum ListenerError {
         source: std::io::Error,
     },
     #[error("TLS on {addr}: {source}")]
-    Tls { addr: ListenerAddr, source: TlsError },
+    Tls {
+        addr: ListenerAddr,
+        source: TlsError,
+    },
 }
 
 /// A bound socket, not yet serving: bind every listener first so a taken port stops the start.
@@ -70,12 +73,12 @@ pub struct BoundListener {
 impl BoundListener {
     pub async fn bind(addr: &ListenerAddr, tls: Option<&TlsFiles>) -> Result<Self, ListenerError> {
         let tls = match tls {
-            Some(files) => Some(TlsAcceptor::from(server_config(files).map_err(|source| {
-                ListenerError::Tls {
+            Some(files) => Some(TlsAcceptor::from(server_config(files).map_err(
+                |source| ListenerError::Tls {
                     addr: addr.clone(),
                     source,
-                }
-            })?)),
+                },
+            )?)),
             None => None,
         };
         let tcp = TcpListener::bind((addr.bind.as_str(), addr.port))
@@ -109,7 +112,11 @@ impl BoundListener {
     /// Serves `routes` until `stop` is cancelled: then stops accepting at once and gives the
     /// requests in flight `drain_timeout` to finish. Anything `routes` does not answer gets a
     /// JSON 404 or 405.
-    pub fn serve(self, routes: BoxedFilter<(Response,)>, stop: CancellationToken) -> JoinHandle<()> {
+    pub fn serve(
+        self,
+        routes: BoxedFilter<(Response,)>,
+        stop: CancellationToken,
+    ) -> JoinHandle<()> {
         let routes = routes.recover(unmatched).unify().boxed();
         tokio::spawn(accept_loop(self, routes, stop))
     }
@@ -192,11 +199,12 @@ where
     {
         let peer = self.peer;
         let service = self.service;
-        let hyper_service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-            request.extensions_mut().insert(PeerAddr(peer));
-            let mut service = service.clone();
-            service.call(request)
-        });
+        let hyper_service =
+            hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+                request.extensions_mut().insert(PeerAddr(peer));
+                let mut service = service.clone();
+                service.call(request)
+            });
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder
             .timer(TokioTimer::new())
@@ -223,10 +231,12 @@ pub async fn serve(
     stop: CancellationToken,
 ) -> Result<(SocketAddr, JoinHandle<()>), ListenerError> {
     let listener = BoundListener::bind(addr, tls).await?;
-    let local = listener.local_addr().map_err(|source| ListenerError::Bind {
-        addr: addr.clone(),
-        source,
-    })?;
+    let local = listener
+        .local_addr()
+        .map_err(|source| ListenerError::Bind {
+            addr: addr.clone(),
+            source,
+        })?;
     Ok((local, listener.serve(routes, stop)))
 }
 

@@ -59,11 +59,13 @@ impl warp::reject::Reject for MethodNotAllowed {}
 /// What a listener answers when no sink takes the request.
 pub async fn unmatched(rejection: warp::Rejection) -> Result<Response, Infallible> {
     let (status, reason, message) = if rejection.is_not_found() {
-        (StatusCode::NOT_FOUND, "not_found", "no sink answers this path")
+        (
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no sink answers this path",
+        )
     } else if rejection.find::<MethodNotAllowed>().is_some()
-        || rejection
-            .find::<warp::reject::MethodNotAllowed>()
-            .is_some()
+        || rejection.find::<warp::reject::MethodNotAllowed>().is_some()
     {
         (
             StatusCode::METHOD_NOT_ALLOWED,

@@ -108,11 +108,23 @@ mod tests {
         let filter = route_filter(&RouteSpec::new("POST", "/{c}"))
             .map(|| "ok")
             .recover(super::super::reply::unmatched);
-        let get = warp::test::request().method("GET").path("/x").reply(&filter).await;
+        let get = warp::test::request()
+            .method("GET")
+            .path("/x")
+            .reply(&filter)
+            .await;
         assert_eq!(get.status(), 405);
-        let deep = warp::test::request().method("POST").path("/x/y").reply(&filter).await;
+        let deep = warp::test::request()
+            .method("POST")
+            .path("/x/y")
+            .reply(&filter)
+            .await;
         assert_eq!(deep.status(), 404);
-        let ok = warp::test::request().method("POST").path("/x/").reply(&filter).await;
+        let ok = warp::test::request()
+            .method("POST")
+            .path("/x/")
+            .reply(&filter)
+            .await;
         assert_eq!(ok.status(), 200);
     }
 }

@@ -56,7 +56,11 @@ impl ListenerSettings {
                 Some(files)
             }
             None if path("keyfile")?.is_some() => {
-                return Err(key_error(view, "keyfile", "`keyfile` needs `certfile`".into()))
+                return Err(key_error(
+                    view,
+                    "keyfile",
+                    "`keyfile` needs `certfile`".into(),
+                ))
             }
             None => None,
         };
@@ -75,7 +79,11 @@ impl ListenerSettings {
             trusted_proxies: nets("trusted_proxies")?,
         };
         if limits.max_concurrent == 0 {
-            return Err(key_error(view, "max_concurrent", "must be at least 1".into()));
+            return Err(key_error(
+                view,
+                "max_concurrent",
+                "must be at least 1".into(),
+            ));
         }
         Ok(ListenerSettings { addr, tls, limits })
     }

@@ -88,10 +88,12 @@ pub fn verify_hmac_sha256(key: &Secret, parts: &[&[u8]], expected: &[u8]) -> boo
 /// Lower-case hex, as GitHub and Stripe write digests.
 pub fn to_hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// Constant-time equality of two byte strings (the length is not secret).
@@ -227,10 +229,7 @@ pub const WEBHOOK_SIGNATURE: &str = "webhook-signature";
 /// `v1,<base64>` over `id.timestamp.body`, as Standard Webhooks sends in `webhook-signature`.
 pub fn sign_standard_webhooks(secret: &Secret, id: &str, timestamp: i64, body: &[u8]) -> String {
     let t = timestamp.to_string();
-    let mac = hmac_sha256(
-        secret,
-        &[id.as_bytes(), b".", t.as_bytes(), b".", body],
-    );
+    let mac = hmac_sha256(secret, &[id.as_bytes(), b".", t.as_bytes(), b".", body]);
     format!("v1,{}", BASE64.encode(mac))
 }
 
@@ -251,7 +250,9 @@ pub fn verify_standard_webhooks(
     now: SystemTime,
     tolerance: Duration,
 ) -> Result<(), SignatureError> {
-    let id = headers.id.ok_or(SignatureError::MissingHeader(WEBHOOK_ID))?;
+    let id = headers
+        .id
+        .ok_or(SignatureError::MissingHeader(WEBHOOK_ID))?;
     let t = headers
         .timestamp
         .ok_or(SignatureError::MissingHeader(WEBHOOK_TIMESTAMP))?;

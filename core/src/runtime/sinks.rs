@@ -11,6 +11,9 @@ use crate::context::Context;
 use crate::http::{combine, BoundListener, ListenerError};
 use crate::sink::{ListenerAddr, Sink};
 
+/// A sink with the plugin that registered it, as the registry holds it.
+type PluginSink = (String, Arc<dyn Sink>);
+
 pub(crate) struct SinkServers {
     tasks: Vec<JoinHandle<()>>,
 }
@@ -26,11 +29,11 @@ impl SinkServers {
 
 /// Binds every listener (a taken port or bad certificate stops the start), then serves each.
 pub(crate) async fn start(
-    sinks: &[(String, Arc<dyn Sink>)],
+    sinks: &[PluginSink],
     ctx: &Context,
     stop: &CancellationToken,
 ) -> Result<SinkServers, ListenerError> {
-    let mut groups: BTreeMap<ListenerAddr, Vec<&(String, Arc<dyn Sink>)>> = BTreeMap::new();
+    let mut groups: BTreeMap<ListenerAddr, Vec<&PluginSink>> = BTreeMap::new();
     for entry in sinks {
         groups.entry(entry.1.listener()).or_default().push(entry);
     }

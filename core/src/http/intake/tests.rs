@@ -36,9 +36,15 @@ async fn a_body_over_the_limit_is_413_and_counted() {
         ..Limits::default()
     });
     let filter = intake.serve(&route(), |_| async { ok() });
-    let small = warp::test::request().method("POST").path("/in").body("12345678");
+    let small = warp::test::request()
+        .method("POST")
+        .path("/in")
+        .body("12345678");
     assert_eq!(small.reply(&filter).await.status(), 202);
-    let big = warp::test::request().method("POST").path("/in").body("123456789");
+    let big = warp::test::request()
+        .method("POST")
+        .path("/in")
+        .body("123456789");
     let response = big.reply(&filter).await;
     assert_eq!(response.status(), 413);
     assert_eq!(reason(&response), "too_large");
@@ -77,7 +83,11 @@ async fn requests_beyond_the_concurrency_limit_get_503_while_others_run() {
         })
     };
     started.notified().await;
-    let busy = warp::test::request().method("POST").path("/in").reply(&filter).await;
+    let busy = warp::test::request()
+        .method("POST")
+        .path("/in")
+        .reply(&filter)
+        .await;
     assert_eq!(busy.status(), 503);
     assert_eq!(reason(&busy), "busy");
     release.notify_one();
@@ -94,7 +104,11 @@ async fn a_handler_that_takes_too_long_is_answered_408() {
         tokio::time::sleep(Duration::from_secs(60)).await;
         ok()
     });
-    let response = warp::test::request().method("POST").path("/in").reply(&filter).await;
+    let response = warp::test::request()
+        .method("POST")
+        .path("/in")
+        .reply(&filter)
+        .await;
     assert_eq!(response.status(), 408);
     assert_eq!(reason(&response), "timeout");
 }
@@ -117,10 +131,17 @@ async fn the_allow_list_reads_the_peer_and_trusted_proxies_only() {
         }
         request
     };
-    assert_eq!(from("192.0.2.1:5000", None).reply(&filter).await.status(), 202);
-    let response = from("198.51.100.1:5000", Some("192.0.2.1")).reply(&filter).await;
+    assert_eq!(
+        from("192.0.2.1:5000", None).reply(&filter).await.status(),
+        202
+    );
+    let response = from("198.51.100.1:5000", Some("192.0.2.1"))
+        .reply(&filter)
+        .await;
     assert_eq!(response.status(), 403);
     assert_eq!(reason(&response), "forbidden");
-    let proxied = from("127.0.0.1:5000", Some("192.0.2.9")).reply(&filter).await;
+    let proxied = from("127.0.0.1:5000", Some("192.0.2.9"))
+        .reply(&filter)
+        .await;
     assert_eq!(proxied.status(), 202);
 }

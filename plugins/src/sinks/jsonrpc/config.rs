@@ -19,8 +19,16 @@ fn keys() -> Vec<KeySpec> {
 
 pub fn sections() -> Vec<SectionSpec> {
     vec![
-        SectionSpec::plugin(SECTION, "The hangoutsbot-compatible JSON sink: `POST /<conversation>` with `{\"echo\": text}`.", keys()),
-        SectionSpec::plugin(NAMED_SECTION, "More JSON sinks, one per name, each on its own route set.", keys()),
+        SectionSpec::plugin(
+            SECTION,
+            "The hangoutsbot-compatible JSON sink: `POST /<conversation>` with `{\"echo\": text}`.",
+            keys(),
+        ),
+        SectionSpec::plugin(
+            NAMED_SECTION,
+            "More JSON sinks, one per name, each on its own route set.",
+            keys(),
+        ),
     ]
 }
 
@@ -35,7 +43,10 @@ impl JsonRpcConfig {
     pub fn read(name: &str, view: &SectionView<'_>, config: &Config) -> Result<Self, ConfigError> {
         let listener = ListenerSettings::read(view, config)?;
         let mut api_key = view.get_opt::<String>("api_key")?.filter(|k| !k.is_empty());
-        if let Some(var) = view.get_opt::<String>("api_key_env")?.filter(|v| !v.is_empty()) {
+        if let Some(var) = view
+            .get_opt::<String>("api_key_env")?
+            .filter(|v| !v.is_empty())
+        {
             match std::env::var(&var) {
                 Ok(key) if !key.is_empty() => api_key = Some(key),
                 _ => {

@@ -10,9 +10,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use switchboard_core::config::{ConfigError, SectionSpec};
-use switchboard_core::http::{
-    signing, Answer, HandlerResult, Intake, Refusal, SinkRequest,
-};
+use switchboard_core::http::{signing, Answer, HandlerResult, Intake, Refusal, SinkRequest};
 use switchboard_core::sink::SinkFilter;
 use switchboard_core::{
     Context, Event, ListenerAddr, Plugin, PluginBuilder, RouteSpec, Sink, Target,
@@ -117,9 +115,15 @@ impl Handler {
     async fn handle(&self, request: SinkRequest) -> HandlerResult {
         if let Some(key) = &self.api_key {
             signing::verify_bearer(std::slice::from_ref(key), request.header("authorization"))
-                .map_err(|e| Refusal::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string()))?;
+                .map_err(|e| {
+                    Refusal::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string())
+                })?;
         }
-        let id = request.path_segments().into_iter().next().unwrap_or_default();
+        let id = request
+            .path_segments()
+            .into_iter()
+            .next()
+            .unwrap_or_default();
         let conversation = conversation_of(&id).ok_or_else(|| {
             Refusal::bad_request("bad_conversation", "the path must name a conversation")
         })?;
@@ -149,9 +153,16 @@ impl Handler {
         self.ctx
             .send(target, payload.message())
             .await
-            .map_err(|e| Refusal::new(StatusCode::SERVICE_UNAVAILABLE, "not_delivered", e.to_string()))?;
+            .map_err(|e| {
+                Refusal::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "not_delivered",
+                    e.to_string(),
+                )
+            })?;
         Ok(Answer::Accepted(
-            warp::reply::with_header("OK", "content-type", "text/html; charset=utf-8").into_response(),
+            warp::reply::with_header("OK", "content-type", "text/html; charset=utf-8")
+                .into_response(),
         ))
     }
 }

@@ -128,9 +128,8 @@ mod tests {
         let body = format!(r#"{{"echo": "look", "image": {{"base64encoded": "{encoded}"}}}}"#);
         let p = parse(body.as_bytes(), 7).unwrap();
         assert_eq!(p.message(), "look [image: 7.png, 16 bytes]");
-        let body = format!(
-            r#"{{"image": {{"base64encoded": "{encoded}", "filename": "cat.png"}}}}"#
-        );
+        let body =
+            format!(r#"{{"image": {{"base64encoded": "{encoded}", "filename": "cat.png"}}}}"#);
         assert_eq!(
             parse(body.as_bytes(), 7).unwrap().message(),
             "[image: cat.png, 16 bytes]"
@@ -144,9 +143,18 @@ mod tests {
             (b"[1]", PayloadError::NotAnObject),
             (br#"{"echo": 5}"#, PayloadError::EchoNotText),
             (br#"{"echo": ""}"#, PayloadError::NothingToSend),
-            (br#"{"image": {"filename": "a.png"}}"#, PayloadError::ImageWithoutData),
-            (br#"{"image": {"base64encoded": "%%%"}}"#, PayloadError::ImageNotBase64),
-            (br#"{"image": {"base64encoded": "aGVsbG8="}}"#, PayloadError::UnknownImageType),
+            (
+                br#"{"image": {"filename": "a.png"}}"#,
+                PayloadError::ImageWithoutData,
+            ),
+            (
+                br#"{"image": {"base64encoded": "%%%"}}"#,
+                PayloadError::ImageNotBase64,
+            ),
+            (
+                br#"{"image": {"base64encoded": "aGVsbG8="}}"#,
+                PayloadError::UnknownImageType,
+            ),
         ];
         for (body, expected) in cases {
             let got = parse(body, 0).unwrap_err();

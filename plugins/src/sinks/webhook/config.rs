@@ -28,7 +28,11 @@ pub fn section() -> SectionSpec {
         KeySpec::new("connector", Text, "The connector the message goes to.").default("console"),
         KeySpec::new("target", Text, "Where on that connector: `#channel` (or `channel`) or `@user`."),
     ]);
-    SectionSpec::plugin(SECTION, "One signed webhook route: verify, dedupe, render a template, post to chat.", keys)
+    SectionSpec::plugin(
+        SECTION,
+        "One signed webhook route: verify, dedupe, render a template, post to chat.",
+        keys,
+    )
 }
 
 pub struct WebhookConfig {
@@ -48,17 +52,34 @@ impl WebhookConfig {
             .get_opt::<String>("path")?
             .unwrap_or_else(|| format!("/hooks/{name}"));
         if !path.starts_with('/') {
-            return Err(key_error(view, "path", "the path must start with `/`".into()));
+            return Err(key_error(
+                view,
+                "path",
+                "the path must start with `/`".into(),
+            ));
         }
         let verify: String = view.get("verify")?;
         let mode = Mode::parse(&verify)
             .ok_or_else(|| key_error(view, "verify", format!("unknown mode `{verify}`")))?;
         let mut raw: Vec<String> = view.get_opt("secrets")?.unwrap_or_default();
-        if let Some(var) = view.get_opt::<String>("secrets_env")?.filter(|v| !v.is_empty()) {
+        if let Some(var) = view
+            .get_opt::<String>("secrets_env")?
+            .filter(|v| !v.is_empty())
+        {
             let value = std::env::var(&var).map_err(|_| {
-                key_error(view, "secrets_env", format!("the environment variable `{var}` is not set"))
+                key_error(
+                    view,
+                    "secrets_env",
+                    format!("the environment variable `{var}` is not set"),
+                )
             })?;
-            raw.extend(value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from));
+            raw.extend(
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from),
+            );
         }
         let secrets = raw
             .iter()
@@ -69,13 +90,12 @@ impl WebhookConfig {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|m| key_error(view, "secrets", m))?;
         match mode {
-            Mode::None if !is_loopback(&listener.addr.bind) => {
-                return Err(key_error(
-                    view,
-                    "verify",
-                    "`verify = none` is only allowed on a loopback `bind` (127.0.0.1, ::1, localhost)".into(),
-                ))
-            }
+            Mode::None if !is_loopback(&listener.addr.bind) => return Err(key_error(
+                view,
+                "verify",
+                "`verify = none` is only allowed on a loopback `bind` (127.0.0.1, ::1, localhost)"
+                    .into(),
+            )),
             Mode::None => {}
             _ if secrets.is_empty() => {
                 return Err(key_error(
@@ -99,7 +119,11 @@ impl WebhookConfig {
             .map_err(|m| key_error(view, "template", m))?;
         let target_text: String = view.get("target")?;
         let conversation: Conversation = conversation_of(&target_text).ok_or_else(|| {
-            key_error(view, "target", "expected `#channel`, `channel` or `@user`".into())
+            key_error(
+                view,
+                "target",
+                "expected `#channel`, `channel` or `@user`".into(),
+            )
         })?;
         Ok(WebhookConfig {
             name: format!("webhook.{name}"),

@@ -15,7 +15,9 @@ use switchboard_core::http::{
     json_ok, Answer, HandlerResult, IdempotencyKeys, Intake, Refusal, SinkRequest, TlsFiles,
 };
 use switchboard_core::sink::SinkFilter;
-use switchboard_core::{Context, ListenerAddr, Plugin, PluginBuilder, RouteSpec, ScopedStore, Sink};
+use switchboard_core::{
+    Context, ListenerAddr, Plugin, PluginBuilder, RouteSpec, ScopedStore, Sink,
+};
 use warp::http::StatusCode;
 
 pub use config::{section, WebhookConfig};
@@ -126,11 +128,10 @@ impl Handler {
             ));
         }
         if let Some(key) = &key {
-            let first = self
-                .keys
-                .first_time(key)
-                .await
-                .map_err(|e| unavailable(format!("the delivery id could not be recorded: {e}")))?;
+            let first =
+                self.keys.first_time(key).await.map_err(|e| {
+                    unavailable(format!("the delivery id could not be recorded: {e}"))
+                })?;
             if !first {
                 return Ok(Answer::Duplicate(json_ok(
                     StatusCode::OK,

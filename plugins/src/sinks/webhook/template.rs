@@ -49,7 +49,10 @@ mod tests {
             "sender": {"login": "mona"},
             "commits": [1, 2],
         });
-        assert_eq!(t.render(&body).unwrap(), "[octo/hello] mona pushed 2 commit(s)");
+        assert_eq!(
+            t.render(&body).unwrap(),
+            "[octo/hello] mona pushed 2 commit(s)"
+        );
         assert!(t.render(&serde_json::json!([1])).is_err());
     }
 

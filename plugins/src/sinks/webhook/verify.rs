@@ -66,7 +66,11 @@ fn refusal(error: SignatureError) -> Refusal {
 
 impl Verifier {
     /// Checks the request; on success, the idempotency key in a header (Stripe's is in the body).
-    pub fn verify(&self, request: &SinkRequest, now: SystemTime) -> Result<Option<String>, Refusal> {
+    pub fn verify(
+        &self,
+        request: &SinkRequest,
+        now: SystemTime,
+    ) -> Result<Option<String>, Refusal> {
         let body = &request.body;
         let checked = match self.mode {
             Mode::StandardWebhooks => signing::verify_standard_webhooks(
