@@ -198,6 +198,9 @@ fn a_malformed_request_leaves_the_connection_usable() {
     assert!(body.contains(r#""reason":"bad_json""#), "{body}");
     let (status, body) = exchange(&mut stream, &request("[1, 2]", "msg_b"));
     assert!(status.contains(" 400 "), "{status} {body}");
+    let oversized = format!(r#"{{"pad":"{}"}}"#, "x".repeat(1500));
+    let (status, body) = exchange(&mut stream, &request(&oversized, "msg_big"));
+    assert!(status.contains(" 413 "), "{status} {body}");
     let (status, _) = exchange(
         &mut stream,
         &request(r#"{"type":"order.paid","data":{"id":"C-3"}}"#, "msg_c"),
