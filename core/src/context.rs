@@ -62,6 +62,7 @@ pub(crate) struct Shared {
     pub plugins: ArcSwap<Vec<PluginRecord>>,
     pub ignore: IgnoreList,
     pub sink_counters: crate::http::SinkCounterTable,
+    pub background: tokio_util::task::TaskTracker,
     pub info: BotInfo,
     pub control: Arc<dyn BotControl>,
     pub shutdown: CancellationToken,
@@ -104,6 +105,7 @@ impl Context {
             http: reqwest::Client::new(),
             ignore: IgnoreList::empty(store.clone()),
             sink_counters: Default::default(),
+            background: Default::default(),
             store,
             outbound: ArcSwap::from_pointee(HashMap::new()),
             config: ArcSwap::from_pointee(Config::default()),
@@ -194,6 +196,12 @@ impl Context {
 
     pub fn ignore_list(&self) -> &IgnoreList {
         &self.shared.ignore
+    }
+
+    /// Work that must finish before the bot exits (such as writing idempotency keys): shutdown
+    /// waits for these tasks after the sinks and services have stopped.
+    pub fn background_tasks(&self) -> &tokio_util::task::TaskTracker {
+        &self.shared.background
     }
 
     /// Every sink's request counters, by sink name.

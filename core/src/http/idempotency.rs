@@ -1,66 +1,47 @@
 //! Idempotency keys (`webhook-id`, `X-GitHub-Delivery`, a Stripe event id) kept in the
 //! [`Store`](crate::Store), so a redelivery is recognised across restarts.
 //!
-//! The keys of the retention window are also held in memory (loaded from the store on first
-//! use), so telling a new delivery from a redelivery costs no database read, and new keys are
-//! written by one writer task that commits whatever has queued up in one transaction (group
-//! commit): a caller hears "new" only once its key is stored. That assumes one process writes a
-//! sink's keys, as with the embedded SQLite store.
+//! The keys of the retention window are held in memory (loaded from the store on first use), so
+//! telling a new delivery from a redelivery costs no database access. New keys are written
+//! behind the response by one writer task, each burst in one transaction; the runtime waits for
+//! that task at shutdown (it is spawned on [`Context::background_tasks`](crate::Context)). The
+//! message a key belongs to is itself only queued in memory when the sender hears 202, so writing
+//! the key later loses nothing: after a crash, a redelivery is accepted again (at least once).
+//! This assumes one process writes a sink's keys, as with the embedded SQLite store.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use tokio::sync::{mpsc, oneshot, OnceCell};
+use tokio::sync::{mpsc, OnceCell};
+use tokio_util::task::TaskTracker;
 
 use crate::store::{ScopedStore, StoreError};
 
 /// How often expired keys are swept out.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
-/// Most keys committed in one transaction.
+/// Most operations the writer takes at once.
 const BATCH: usize = 512;
 
 pub struct IdempotencyKeys {
     store: ScopedStore,
     retention: Duration,
-    /// Set on first use, once the stored keys are loaded: the queue of the writer task.
-    writer: OnceCell<mpsc::Sender<Write>>,
+    tasks: TaskTracker,
+    /// Set on first use, once the stored keys are loaded: the writer task's queue.
+    writer: OnceCell<mpsc::Sender<Op>>,
     seen: Mutex<Seen>,
-}
-
-struct Write {
-    key: String,
-    value: String,
-    done: oneshot::Sender<Result<(), String>>,
-}
-
-/// Writes queued keys, each burst in one transaction, until every sender is gone.
-async fn write_keys(store: ScopedStore, mut queue: mpsc::Receiver<Write>) {
-    while let Some(first) = queue.recv().await {
-        let mut batch = vec![first];
-        // Let the requests already running reach the queue, so one commit covers them too.
-        tokio::task::yield_now().await;
-        while batch.len() < BATCH {
-            match queue.try_recv() {
-                Ok(write) => batch.push(write),
-                Err(_) => break,
-            }
-        }
-        let entries: Vec<(String, String)> = batch
-            .iter()
-            .map(|w| (w.key.clone(), w.value.clone()))
-            .collect();
-        let result = store.put_many(&entries).await.map_err(|e| e.to_string());
-        for write in batch {
-            let _ = write.done.send(result.clone());
-        }
-    }
 }
 
 struct Seen {
     /// Key → unix seconds it was first seen.
     keys: HashMap<String, u64>,
     last_prune: Instant,
+}
+
+/// Store changes, applied in the order they were made.
+enum Op {
+    Put(String, String),
+    Delete(String),
 }
 
 fn unix_now() -> u64 {
@@ -70,12 +51,49 @@ fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
+/// Applies queued changes until every sender is gone; consecutive puts share one transaction.
+async fn write_keys(store: ScopedStore, mut queue: mpsc::Receiver<Op>) {
+    let mut batch = Vec::with_capacity(BATCH);
+    while queue.recv_many(&mut batch, BATCH).await > 0 {
+        let mut puts = Vec::new();
+        for op in batch.drain(..) {
+            match op {
+                Op::Put(key, value) => puts.push((key, value)),
+                Op::Delete(key) => {
+                    flush(&store, &mut puts).await;
+                    if let Err(e) = store.delete(&key).await {
+                        tracing::error!(scope = store.scope(), error = %e, "an idempotency key could not be deleted");
+                    }
+                }
+            }
+        }
+        flush(&store, &mut puts).await;
+    }
+}
+
+async fn flush(store: &ScopedStore, puts: &mut Vec<(String, String)>) {
+    if puts.is_empty() {
+        return;
+    }
+    if let Err(e) = store.put_many(puts).await {
+        tracing::error!(
+            scope = store.scope(),
+            keys = puts.len(),
+            error = %e,
+            "idempotency keys could not be stored; redeliveries after a restart will be accepted again"
+        );
+    }
+    puts.clear();
+}
+
 impl IdempotencyKeys {
-    /// Keys are remembered for `retention` (at least the signature tolerance window).
-    pub fn new(store: ScopedStore, retention: Duration) -> Self {
+    /// Keys are remembered for `retention` (at least the signature tolerance window). The writer
+    /// task is spawned on `tasks` (the bot's background tasks, which shutdown waits for).
+    pub fn new(store: ScopedStore, retention: Duration, tasks: TaskTracker) -> Self {
         IdempotencyKeys {
             store,
             retention,
+            tasks,
             writer: OnceCell::new(),
             seen: Mutex::new(Seen {
                 keys: HashMap::new(),
@@ -88,7 +106,7 @@ impl IdempotencyKeys {
         now.saturating_sub(at) <= self.retention.as_secs()
     }
 
-    async fn writer(&self) -> Result<&mpsc::Sender<Write>, StoreError> {
+    async fn writer(&self) -> Result<&mpsc::Sender<Op>, StoreError> {
         self.writer
             .get_or_try_init(|| async {
                 let stored = self.store.list().await?;
@@ -101,31 +119,22 @@ impl IdempotencyKeys {
                         }
                     }
                 }
-                let (tx, rx) = mpsc::channel(BATCH * 4);
-                tokio::spawn(write_keys(self.store.clone(), rx));
+                let (tx, rx) = mpsc::channel(BATCH * 8);
+                self.tasks.spawn(write_keys(self.store.clone(), rx));
                 Ok(tx)
             })
             .await
     }
 
-    /// Stores `key` through the writer task; returns once it is committed.
-    async fn store_key(&self, key: &str, at: u64) -> Result<(), StoreError> {
-        let gone = || StoreError::Backend("the idempotency key writer stopped".into());
-        let (done, committed) = oneshot::channel();
-        let write = Write {
-            key: key.to_string(),
-            value: at.to_string(),
-            done,
-        };
-        self.writer().await?.send(write).await.map_err(|_| gone())?;
-        committed
+    async fn queue(&self, op: Op) -> Result<(), StoreError> {
+        self.writer()
+            .await?
+            .send(op)
             .await
-            .map_err(|_| gone())?
-            .map_err(StoreError::Backend)
+            .map_err(|_| StoreError::Backend("the idempotency key writer stopped".into()))
     }
 
-    /// Records `key`; true when it had not been seen within the retention window. The key is in
-    /// the store when this returns true.
+    /// Records `key`; true when it had not been seen within the retention window.
     pub async fn first_time(&self, key: &str) -> Result<bool, StoreError> {
         self.writer().await?;
         let now = unix_now();
@@ -151,25 +160,21 @@ impl IdempotencyKeys {
                 Vec::new()
             }
         };
-        if let Err(e) = self.store_key(key, now).await {
-            self.forget_in_memory(key);
-            return Err(e);
-        }
+        self.queue(Op::Put(key.to_string(), now.to_string()))
+            .await?;
         for key in expired {
-            self.store.delete(&key).await?;
+            self.queue(Op::Delete(key)).await?;
         }
         Ok(true)
     }
 
     /// Forgets `key`, e.g. when the message it carried could not be queued after all.
     pub async fn forget(&self, key: &str) -> Result<(), StoreError> {
-        self.forget_in_memory(key);
-        self.store.delete(key).await.map(drop)
-    }
-
-    fn forget_in_memory(&self, key: &str) {
-        let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
-        seen.keys.remove(key);
+        {
+            let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+            seen.keys.remove(key);
+        }
+        self.queue(Op::Delete(key.to_string())).await
     }
 }
 
@@ -180,31 +185,54 @@ mod tests {
     use super::*;
     use crate::store::{SqliteStore, Store};
 
-    fn keys(store: &Arc<dyn Store>) -> IdempotencyKeys {
+    fn keys(store: &Arc<dyn Store>, tasks: &TaskTracker) -> IdempotencyKeys {
         IdempotencyKeys::new(
             ScopedStore::new(store.clone(), "t"),
             Duration::from_secs(600),
+            tasks.clone(),
         )
+    }
+
+    /// Drops the keys and waits for their writer, as shutdown does.
+    async fn written(keys: IdempotencyKeys, tasks: &TaskTracker) {
+        drop(keys);
+        tasks.close();
+        tasks.wait().await;
+        tasks.reopen();
     }
 
     #[tokio::test]
     async fn a_key_is_new_once_and_forgetting_it_makes_it_new_again() {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
-        let keys = keys(&store);
+        let tasks = TaskTracker::new();
+        let keys = keys(&store, &tasks);
         assert!(keys.first_time("msg_1").await.unwrap());
         assert!(!keys.first_time("msg_1").await.unwrap());
         assert!(keys.first_time("msg_2").await.unwrap());
         keys.forget("msg_1").await.unwrap();
         assert!(keys.first_time("msg_1").await.unwrap());
+        keys.forget("msg_2").await.unwrap();
+        written(keys, &tasks).await;
+        let stored: Vec<String> = store
+            .list("t")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(stored, vec!["msg_1"]);
     }
 
     #[tokio::test]
     async fn keys_in_the_store_are_known_to_a_new_instance_and_old_ones_are_not() {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
-        assert!(keys(&store).first_time("msg_1").await.unwrap());
+        let tasks = TaskTracker::new();
+        let first = keys(&store, &tasks);
+        assert!(first.first_time("msg_1").await.unwrap());
+        written(first, &tasks).await;
         let long_ago = (unix_now() - 3600).to_string();
         store.put("t", "msg_old", &long_ago).await.unwrap();
-        let restarted = keys(&store);
+        let restarted = keys(&store, &tasks);
         assert!(!restarted.first_time("msg_1").await.unwrap());
         assert!(restarted.first_time("msg_old").await.unwrap());
     }

@@ -216,6 +216,11 @@ pub async fn run(
     for supervisor in supervisors {
         supervisor.shutdown().await;
     }
+    let background = ctx.background_tasks();
+    background.close();
+    let _ = tokio::time::timeout(STAGE_TIMEOUT, background.wait())
+        .await
+        .map_err(stage("background tasks"));
     let queues = shared.outbound.load_full();
     for queue in queues.values() {
         let (done, flushed) = tokio::sync::oneshot::channel();

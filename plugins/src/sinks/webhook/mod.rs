@@ -86,6 +86,7 @@ impl Sink for WebhookSink {
             keys: IdempotencyKeys::new(
                 ScopedStore::new(ctx.store(), format!("sink:{name}:delivered")),
                 self.config.dedupe_window,
+                ctx.background_tasks().clone(),
             ),
             config: self.config.clone(),
             ctx,
