@@ -130,6 +130,10 @@ pub async fn run(
         ));
     }
 
+    // Handlers go in before any input is read, so a signal during startup shuts down cleanly.
+    let mut hangup = signal_stream(SignalKind::Hangup);
+    let mut interrupt = signal_stream(SignalKind::Interrupt);
+    let mut terminate = signal_stream(SignalKind::Terminate);
     let mut connector_tasks = JoinSet::new();
     for (plugin, connector) in &registry.connectors {
         let io = ConnectorIo::new(inbound_tx.clone(), intake.clone(), shutdown.clone());
@@ -168,9 +172,6 @@ pub async fn run(
         "switchboard ready"
     );
 
-    let mut hangup = signal_stream(SignalKind::Hangup);
-    let mut interrupt = signal_stream(SignalKind::Interrupt);
-    let mut terminate = signal_stream(SignalKind::Terminate);
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => break,
