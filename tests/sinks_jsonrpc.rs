@@ -8,16 +8,24 @@ use std::process::Command;
 use support::http::{client, exchange, free_port, json_of, wait_for_port};
 use support::{stderr, Scratch, Session};
 
-/// `gen-cert` into the scratch folder and a config with a TLS JSON sink on `port`.
-fn tls_bot(scratch: &Scratch, port: u16, extra: &str) -> Session {
+/// `gen-cert` into the scratch folder and a config with a TLS JSON sink on `port`: with
+/// `certfile` and `keyfile`, or (`single_pem`) one file holding both, as hangoutsbot used.
+fn tls_bot(scratch: &Scratch, port: u16, single_pem: bool) -> Session {
     let output = scratch.run(&["gen-cert", "--out", "tls"], b"");
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(scratch.path().join("tls/cert.pem").exists());
+    let tls = if single_pem {
+        let read = |f: &str| std::fs::read_to_string(scratch.path().join(f)).unwrap();
+        scratch.write(
+            "tls/server.pem",
+            &(read("tls/cert.pem") + &read("tls/key.pem")),
+        );
+        "certfile = tls/server.pem"
+    } else {
+        "certfile = tls/cert.pem\nkeyfile = tls/key.pem"
+    };
     let config = scratch.write(
         "config.ini",
-        &format!(
-            "[Sink.jsonrpc]\nport = {port}\ncertfile = tls/cert.pem\nkeyfile = tls/key.pem\n{extra}"
-        ),
+        &format!("[Sink.jsonrpc]\nport = {port}\n{tls}\n"),
     );
     let bot = scratch.spawn(&["console", "--config", config.to_str().unwrap()]);
     wait_for_port(port);
@@ -28,7 +36,7 @@ fn tls_bot(scratch: &Scratch, port: u16, extra: &str) -> Session {
 fn json_over_tls_reaches_the_console_and_bad_input_gets_a_json_400() {
     let scratch = Scratch::new();
     let port = free_port();
-    let mut bot = tls_bot(&scratch, port, "");
+    let mut bot = tls_bot(&scratch, port, false);
     let http = client();
     let url = |path: &str| format!("https://127.0.0.1:{port}{path}");
 
@@ -92,7 +100,7 @@ fn hangoutsbots_own_client_style_works_unchanged_over_tls() {
     );
     let scratch = Scratch::new();
     let port = free_port();
-    let mut bot = tls_bot(&scratch, port, "");
+    let mut bot = tls_bot(&scratch, port, true);
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01";
     let image = scratch.write("dot.png", "");
     std::fs::write(&image, png).unwrap();
