@@ -48,13 +48,7 @@ impl Scratch {
 
     /// Runs to completion with `input` on stdin.
     pub fn run(&self, args: &[&str], input: &[u8]) -> Output {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start switchboard");
+        let mut child = self.start(args);
         let mut stdin = child.stdin.take().expect("stdin");
         stdin.write_all(input).expect("write stdin");
         drop(stdin);
@@ -63,13 +57,7 @@ impl Scratch {
 
     /// Starts the binary with stdin kept open, for interactive tests.
     pub fn spawn(&self, args: &[&str]) -> Session {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start switchboard");
+        let mut child = self.start(args);
         let stdin = child.stdin.take();
         let stdout = lines_of(child.stdout.take().expect("stdout"));
         Session {
@@ -77,6 +65,15 @@ impl Scratch {
             stdin,
             stdout,
         }
+    }
+
+    fn start(&self, args: &[&str]) -> Child {
+        self.command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start switchboard")
     }
 }
 
