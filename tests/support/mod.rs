@@ -50,13 +50,7 @@ impl Scratch {
 
     /// Runs to completion with `input` on stdin.
     pub fn run(&self, args: &[&str], input: &[u8]) -> Output {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start switchboard");
+        let mut child = self.start(args);
         let mut stdin = child.stdin.take().expect("stdin");
         stdin.write_all(input).expect("write stdin");
         drop(stdin);
@@ -67,6 +61,20 @@ impl Scratch {
     pub fn spawn(&self, args: &[&str]) -> Session {
         Session::start(self.command(args))
     }
+
+    fn start(&self, args: &[&str]) -> Child {
+        piped(self.command(args))
+    }
+}
+
+/// Starts `command` with stdin, stdout and stderr piped.
+fn piped(mut command: Command) -> Child {
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start switchboard")
 }
 
 fn lines_of(stdout: ChildStdout) -> mpsc::Receiver<String> {
@@ -105,13 +113,8 @@ pub struct Session {
 
 impl Session {
     /// Starts `command` (e.g. from [`Scratch::command`] with extra environment) with stdin open.
-    pub fn start(mut command: Command) -> Session {
-        let mut child = command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start switchboard");
+    pub fn start(command: Command) -> Session {
+        let mut child = piped(command);
         let stdin = child.stdin.take();
         let stdout = lines_of(child.stdout.take().expect("stdout"));
         Session {
