@@ -1,6 +1,7 @@
 //! Subcommands and their options.
 
 mod check_config;
+mod gen_cert;
 pub mod logging;
 mod plugin_table;
 mod start;
@@ -53,6 +54,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a self-signed certificate and key (PEM) for a TLS sink listener.
+    GenCert(gen_cert::GenCertArgs),
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
@@ -61,5 +64,6 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Console(args) => start::run(args, true).await,
         Command::CheckConfig(args) => check_config::run(args).await,
         Command::Plugins { config, json } => plugin_table::run(config, json).await,
+        Command::GenCert(args) => gen_cert::run(args),
     }
 }
