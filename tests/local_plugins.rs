@@ -456,3 +456,42 @@ fn reload_stops_the_process_of_an_exec_plugin_it_removes() {
     let (status, _) = session.finish();
     assert!(status.success());
 }
+
+#[test]
+fn a_native_plugin_route_is_served_on_its_configured_port() {
+    use support::http::{client, free_port, json_of, wait_for_port};
+    let scratch = Scratch::new();
+    drop_native(&scratch, "hello-native");
+    let port = free_port();
+    scratch.write(
+        "config.ini",
+        &format!("[Plugin.hello]\ngreeting = Howdy\nport = {port}\n"),
+    );
+    let mut session = scratch.spawn(&["console"]);
+    wait_for_port(port);
+    let url = format!("http://127.0.0.1:{port}/hello");
+    let (status, body) = json_of(
+        client()
+            .post(&url)
+            .json(&serde_json::json!({"name": "ann"}))
+            .send()
+            .expect("POST /hello"),
+    );
+    assert_eq!(
+        (status, body),
+        (200, serde_json::json!({"greeting": "Howdy, ann!"}))
+    );
+    let (status, body) = json_of(
+        client()
+            .post(&url)
+            .body("nope")
+            .send()
+            .expect("POST /hello"),
+    );
+    assert_eq!(status, 400);
+    assert_eq!(body["error"], "send a JSON body with a `name`");
+    session.say("!ping");
+    assert_eq!(session.next_line(), "[@console] pong");
+    let (status, _) = session.finish();
+    assert!(status.success());
+}

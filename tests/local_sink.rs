@@ -32,7 +32,11 @@ async fn load(fill: impl FnOnce(&std::path::Path), config: &str) -> Loaded {
     let plugins: Vec<Arc<dyn Plugin>> = set.plugins.iter().map(|(_, p)| p.clone()).collect();
     let mut builder = PluginBuilder::new(&config);
     plugins[0].build(&mut builder).expect("build");
-    let sink = builder.into_parts().sinks.remove(0);
+    let sink = builder
+        .into_parts()
+        .sinks
+        .pop()
+        .expect("a sink: the plugin declares routes and its section sets a port");
     let bot = match TestBot::with_config(plugins, &text).await {
         Ok(bot) => bot,
         Err(e) => panic!("the test bot did not start: {e}"),

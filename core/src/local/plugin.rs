@@ -67,10 +67,11 @@ impl Plugin for LocalPlugin {
                 KeySpec::new("bind", ValueKind::Text, "The address its routes listen on.")
                     .default("127.0.0.1"),
             );
-            keys.push(
-                KeySpec::new("port", ValueKind::Integer, "The port its routes listen on.")
-                    .default("8080"),
-            );
+            keys.push(KeySpec::new(
+                "port",
+                ValueKind::Integer,
+                "The port its routes listen on; without it the routes are not served.",
+            ));
         }
         for key in &declarations.config_keys {
             if key != "enabled" && keys.iter().all(|k| k.name != key) {
@@ -110,8 +111,12 @@ impl Plugin for LocalPlugin {
                 timeout,
             });
         }
-        if self.has_routes() {
-            let port: u64 = view.get("port")?;
+        let port: Option<u64> = if self.has_routes() {
+            view.get_opt("port")?
+        } else {
+            None
+        };
+        if let Some(port) = port {
             let port = u16::try_from(port).map_err(|_| {
                 ConfigError::at(
                     view.raw("port")
