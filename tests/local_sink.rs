@@ -108,7 +108,11 @@ async fn the_native_example_answers_its_route_with_the_plugin_json() {
 
 #[tokio::test]
 async fn the_c_example_answers_its_route() {
-    let loaded = load(|plugins| hello_c(&plugins.join("libhello_c.so"), None), "").await;
+    let loaded = load(
+        |plugins| hello_c(&plugins.join("libhello_c.so"), None),
+        "[Plugin.hello-c]\nport = 8098\n",
+    )
+    .await;
     let filter = loaded.sink.filter(loaded.bot.context().clone());
     let ok = warp::test::request()
         .method("POST")
