@@ -2,6 +2,7 @@
 
 pub mod commands;
 pub mod connectors;
+pub mod sinks;
 
 use std::sync::Arc;
 
@@ -11,5 +12,6 @@ use switchboard_core::Plugin;
 pub fn builtins() -> Vec<Arc<dyn Plugin>> {
     let mut plugins = commands::all();
     plugins.push(Arc::new(connectors::console::ConsolePlugin));
+    plugins.push(Arc::new(sinks::checkin_receiver::CheckinReceiverPlugin));
     plugins
 }

@@ -78,10 +78,11 @@ pub async fn connect_pool(url: &str, size: usize) -> Result<(Pool, String), Stor
             target: target.clone(),
             message: e.to_string(),
         })?;
-    pool.get().await.map_err(|e| StoreError::Connect {
+    let first = pool.get().await.map_err(|e| StoreError::Connect {
         target: target.clone(),
         message: e.to_string(),
     })?;
+    drop(first);
     Ok((pool, target))
 }
 

@@ -1,0 +1,89 @@
+//! The receiver's SQLite file: the original's schema, WAL, `synchronous = FULL` so that a
+//! commit is on disk before its requests are answered.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection};
+use tokio::sync::mpsc;
+
+use super::db::{answer, take_batch, updated_at_now, Pending, ReceiverDbError};
+
+pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS checkins (
+    packet_hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    message TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    timestamp TEXT NOT NULL,
+    source_bot TEXT,
+    updated_at TEXT NOT NULL
+)";
+
+const UPSERT: &str = "INSERT INTO checkins
+    (packet_hash, username, message, channel, timestamp, source_bot, updated_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+    ON CONFLICT(packet_hash) DO UPDATE SET
+        username = excluded.username, message = excluded.message,
+        channel = excluded.channel, timestamp = excluded.timestamp,
+        source_bot = excluded.source_bot, updated_at = excluded.updated_at";
+
+pub(super) fn start(
+    path: &Path,
+    requests: mpsc::Receiver<Pending>,
+) -> Result<(), ReceiverDbError> {
+    let conn = open(path).map_err(|message| ReceiverDbError::Open {
+        target: format!("sqlite:{}", path.display()),
+        message,
+    })?;
+    std::thread::Builder::new()
+        .name("checkin-writer".into())
+        .spawn(move || write_loop(conn, requests))
+        .map_err(|e| ReceiverDbError::Open {
+            target: format!("sqlite:{}", path.display()),
+            message: format!("cannot start the writer thread: {e}"),
+        })?;
+    Ok(())
+}
+
+fn open(path: &Path) -> Result<Connection, String> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    let conn = Connection::open(path).map_err(|e| e.to_string())?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(|e| e.to_string())?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(|e| e.to_string())?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(|e| e.to_string())?;
+    conn.execute_batch(SCHEMA).map_err(|e| e.to_string())?;
+    Ok(conn)
+}
+
+fn write_loop(mut conn: Connection, mut requests: mpsc::Receiver<Pending>) {
+    while let Some(first) = requests.blocking_recv() {
+        let batch = take_batch(first, &mut requests);
+        let outcome = write_batch(&mut conn, &batch).map_err(|e| e.to_string());
+        answer(batch, outcome);
+    }
+}
+
+fn write_batch(conn: &mut Connection, batch: &[Pending]) -> rusqlite::Result<()> {
+    let now = updated_at_now();
+    let tx = conn.transaction()?;
+    {
+        let mut upsert = tx.prepare_cached(UPSERT)?;
+        for Pending { record: r, .. } in batch {
+            upsert.execute(params![
+                r.packet_hash,
+                r.username,
+                r.message,
+                r.channel,
+                r.timestamp,
+                r.source_bot,
+                now
+            ])?;
+        }
+    }
+    tx.commit()
+}

@@ -1,0 +1,3 @@
+//! The built-in sinks: HTTP routes where other systems deliver events.
+
+pub mod checkin_receiver;
