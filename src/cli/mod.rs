@@ -1,6 +1,7 @@
 //! Subcommands and their options.
 
 mod check_config;
+mod checkin_receiver;
 pub mod logging;
 mod plugin_table;
 mod start;
@@ -53,6 +54,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the check-in API receiver (env CHECKIN_API_SECRET, CHECKIN_PORT, CHECKIN_BIND,
+    /// CHECKIN_DB_PATH, CHECKIN_DATABASE_URL), as the original checkin_receiver.py.
+    CheckinReceiver,
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
@@ -61,5 +65,6 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Console(args) => start::run(args, true).await,
         Command::CheckConfig(args) => check_config::run(args),
         Command::Plugins { config, json } => plugin_table::run(config, json),
+        Command::CheckinReceiver => checkin_receiver::run().await,
     }
 }

@@ -17,7 +17,7 @@ pub struct ReceiverSettings {
 pub enum SettingsError {
     #[error("CHECKIN_API_SECRET is not set: the receiver refuses to run without a secret")]
     NoSecret,
-    #[error("CHECKIN_PORT must be a port number (1-65535), found {0:?}")]
+    #[error("CHECKIN_PORT must be a port number (0-65535; 0 picks a free one), found {0:?}")]
     BadPort(String),
     #[error("CHECKIN_BIND must be an IP address such as 127.0.0.1, found {0:?}")]
     BadBind(String),
@@ -39,7 +39,6 @@ impl ReceiverSettings {
                 .trim()
                 .parse::<u16>()
                 .ok()
-                .filter(|p| *p != 0)
                 .ok_or(SettingsError::BadPort(p))?,
         };
         let bind: IpAddr = match set("CHECKIN_BIND") {
