@@ -19,6 +19,7 @@ pub mod store;
 pub mod suggest;
 pub mod test_postgres;
 pub mod testbot;
+pub mod timezone;
 
 pub use bus::{Bus, Subscription};
 pub use command::{Command, CommandError, CommandSpec, Cooldown, Invocation, Reply};

@@ -63,7 +63,7 @@ pub async fn run(
     }
     let store: Arc<dyn Store> = match options.store.clone() {
         Some(store) => store,
-        None => Arc::new(SqliteStore::open(&assembly.core.sqlite_path)?),
+        None => open_store(&assembly.core).await?,
     };
 
     let shutdown = CancellationToken::new();
@@ -218,6 +218,14 @@ pub async fn run(
     }
     tracing::info!("switchboard stopped");
     Ok(())
+}
+
+/// The store `[Store]` names: PostgreSQL when `database_url` is set, else the SQLite file.
+pub async fn open_store(core: &specs::CoreSettings) -> Result<Arc<dyn Store>, crate::store::StoreError> {
+    Ok(match &core.database_url {
+        Some(url) => Arc::new(crate::store::PostgresStore::connect(url).await?),
+        None => Arc::new(SqliteStore::open(&core.sqlite_path)?),
+    })
 }
 
 async fn dispatch_loop(
