@@ -1,13 +1,15 @@
-//! Load script for the check-in receiver, loopback only, bounded in time (about 25 s).
+//! Load script for the check-in receiver, loopback only, bounded in time (about 30 s).
 //!
 //!     cargo bench --bench checkin_load [-- --seconds 5 --connections 32]
 //!
 //! In one run it measures, with the same load generator (N keep-alive HTTP/1.1 connections,
 //! each POSTing check-ins with unique packet hashes back to back):
 //!   1. a bare warp endpoint (reads the body, answers 201 `{}`), in its own process;
-//!   2. `switchboard checkin-receiver` on SQLite (release build of the real binary);
-//!   3. the receiver killed with SIGKILL under load: every packet hash answered 201 must be
-//!      in the database afterwards (acknowledged check-ins lost must be 0).
+//!   2. `switchboard checkin-receiver` on SQLite (release build of the real binary), with
+//!      `CHECKIN_SQLITE_SYNC=full` (fsync before each group commit is answered, the default)
+//!      and `=normal` (written to the OS: safe against kill -9, not against power loss);
+//!   3. each receiver killed with SIGKILL under load: every packet hash answered 201 must be
+//!      in the database afterwards (acknowledged check-ins lost must be 0; exit 1 otherwise).
 //! It prints requests/s, the receiver's share of the bare endpoint's rate, and p50/p99.
 
 use std::collections::HashSet;
@@ -52,34 +54,39 @@ async fn run(duration: Duration, connections: usize) {
     bare.kill9();
     bare_result.print("bare warp endpoint");
 
-    let db = dir.path().join("checkins.db");
-    let mut receiver = Server::start(receiver_command(&db));
-    let result = load(&receiver.url, connections, duration, "R").await;
-    receiver.kill9();
-    result.print("checkin-receiver (SQLite)");
-    println!(
-        "  ratio to bare warp: {:.1}%",
-        100.0 * result.per_second() / bare_result.per_second().max(1.0)
-    );
-    let rows = count_rows(&db);
-    println!("  rows stored: {rows} (201s: {})", result.acked.len());
+    let mut lost_total = 0;
+    for sync in ["full", "normal"] {
+        let db = dir.path().join(format!("checkins-{sync}.db"));
+        let mut receiver = Server::start(receiver_command(&db, sync));
+        let result = load(&receiver.url, connections, duration, "R").await;
+        receiver.kill9();
+        result.print(&format!("checkin-receiver (SQLite, CHECKIN_SQLITE_SYNC={sync})"));
+        println!(
+            "  ratio to bare warp: {:.1}%; rows stored: {} (201s: {})",
+            100.0 * result.per_second() / bare_result.per_second().max(1.0),
+            count_rows(&db),
+            result.acked.len()
+        );
 
-    // Kill -9 under load: every 201 must be durable.
-    let db = dir.path().join("killed.db");
-    let mut receiver = Server::start(receiver_command(&db));
-    let url = receiver.url.clone();
-    let loader = tokio::spawn(async move { load(&url, connections, Duration::from_secs(30), "K").await });
-    tokio::time::sleep(duration.min(Duration::from_secs(2))).await;
-    receiver.kill9();
-    let killed = loader.await.expect("load task");
-    let stored = stored_hashes(&db);
-    let lost = killed.acked.iter().filter(|h| !stored.contains(*h)).count();
-    println!(
-        "kill -9 under load: {} acknowledged (201), {} rows in the database, {lost} acknowledged check-ins lost",
-        killed.acked.len(),
-        stored.len()
-    );
-    if lost > 0 {
+        // Kill -9 under load: every 201 must be in the database afterwards.
+        let db = dir.path().join(format!("killed-{sync}.db"));
+        let mut receiver = Server::start(receiver_command(&db, sync));
+        let url = receiver.url.clone();
+        let loader =
+            tokio::spawn(async move { load(&url, connections, Duration::from_secs(30), "K").await });
+        tokio::time::sleep(duration.min(Duration::from_secs(2))).await;
+        receiver.kill9();
+        let killed = loader.await.expect("load task");
+        let stored = stored_hashes(&db);
+        let lost = killed.acked.iter().filter(|h| !stored.contains(*h)).count();
+        lost_total += lost;
+        println!(
+            "  kill -9 under load: {} acknowledged (201), {} rows in the database, {lost} acknowledged check-ins lost",
+            killed.acked.len(),
+            stored.len()
+        );
+    }
+    if lost_total > 0 {
         std::process::exit(1);
     }
 }
@@ -123,13 +130,14 @@ impl Drop for Server {
     }
 }
 
-fn receiver_command(db: &std::path::Path) -> Command {
+fn receiver_command(db: &std::path::Path, sync: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard"));
     command
         .arg("checkin-receiver")
         .env("CHECKIN_API_SECRET", "s3cret")
         .env("CHECKIN_PORT", "0")
         .env("CHECKIN_DB_PATH", db)
+        .env("CHECKIN_SQLITE_SYNC", sync)
         .env_remove("CHECKIN_DATABASE_URL")
         .env("SWITCHBOARD_LOG", "warn");
     command

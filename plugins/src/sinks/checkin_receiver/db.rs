@@ -14,10 +14,21 @@ pub(super) const MAX_BATCH: usize = 512;
 /// Requests waiting for the writer; beyond this, handlers wait for room (backpressure).
 const QUEUE: usize = 8192;
 
+/// When a SQLite commit counts as done (and its requests are answered 201).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SqliteSync {
+    /// After fsync: survives a power loss or kernel crash (`synchronous = FULL`).
+    #[default]
+    Full,
+    /// After the write reaches the operating system: survives the receiver being killed
+    /// (kill -9), not a power loss (`synchronous = NORMAL`).
+    Normal,
+}
+
 /// Which database the receiver writes to.
 #[derive(Clone, PartialEq, Eq)]
 pub enum DbTarget {
-    Sqlite(PathBuf),
+    Sqlite(PathBuf, SqliteSync),
     /// A `postgres://` URL, which may carry a password: never printed whole.
     Postgres(String),
 }
@@ -32,7 +43,10 @@ impl DbTarget {
     /// A description without credentials, for logs.
     pub fn describe(&self) -> String {
         match self {
-            DbTarget::Sqlite(path) => format!("sqlite:{}", path.display()),
+            DbTarget::Sqlite(path, SqliteSync::Full) => format!("sqlite:{}", path.display()),
+            DbTarget::Sqlite(path, SqliteSync::Normal) => {
+                format!("sqlite:{} (synchronous=normal)", path.display())
+            }
             DbTarget::Postgres(url) => url
                 .parse::<tokio_postgres::Config>()
                 .map(|c| switchboard_core::store::describe_url(&c))
@@ -68,7 +82,7 @@ impl ReceiverDb {
     pub async fn open(target: &DbTarget) -> Result<ReceiverDb, ReceiverDbError> {
         let (queue, requests) = mpsc::channel(QUEUE);
         match target {
-            DbTarget::Sqlite(path) => super::db_sqlite::start(path, requests)?,
+            DbTarget::Sqlite(path, sync) => super::db_sqlite::start(path, *sync, requests)?,
             DbTarget::Postgres(url) => super::db_postgres::start(url, requests).await?,
         }
         Ok(ReceiverDb {

@@ -20,7 +20,7 @@ use switchboard_core::sink::SinkFilter;
 use switchboard_core::{Context, Event, ListenerAddr, Plugin, PluginBuilder, RouteSpec, Sink};
 
 pub use auth::{verify_token, Secret};
-pub use db::{DbTarget, ReceiverDb, ReceiverDbError};
+pub use db::{DbTarget, ReceiverDb, ReceiverDbError, SqliteSync};
 pub use routes::{receiver_filter, serve, Receiver, ReceiverFilter, MAX_BODY};
 pub use settings::{ReceiverSettings, SettingsError};
 pub use validate::{parse_checkin, BodyError, CheckinRecord};
@@ -83,7 +83,10 @@ impl Plugin for CheckinReceiverPlugin {
         let url: Option<String> = view.get_opt("database_url")?.filter(|u: &String| !u.is_empty());
         let target = match url {
             Some(url) => DbTarget::Postgres(url),
-            None => DbTarget::Sqlite(config.resolve(view.get::<String>("db_path")?)),
+            None => DbTarget::Sqlite(
+                config.resolve(view.get::<String>("db_path")?),
+                SqliteSync::Full,
+            ),
         };
         builder.add_sink(CheckinReceiverSink {
             listener: ListenerAddr {

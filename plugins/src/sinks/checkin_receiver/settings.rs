@@ -4,7 +4,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use super::auth::Secret;
-use super::db::DbTarget;
+use super::db::{DbTarget, SqliteSync};
 
 #[derive(Debug)]
 pub struct ReceiverSettings {
@@ -21,13 +21,16 @@ pub enum SettingsError {
     BadPort(String),
     #[error("CHECKIN_BIND must be an IP address such as 127.0.0.1, found {0:?}")]
     BadBind(String),
+    #[error("CHECKIN_SQLITE_SYNC must be `full` or `normal`, found {0:?}")]
+    BadSync(String),
     #[error("CHECKIN_DATABASE_URL must start with postgres:// or postgresql://")]
     BadDatabaseUrl,
 }
 
 impl ReceiverSettings {
     /// Reads `CHECKIN_API_SECRET` (required), `CHECKIN_PORT` (9999), `CHECKIN_BIND`
-    /// (127.0.0.1), `CHECKIN_DB_PATH` (./checkins.db) and `CHECKIN_DATABASE_URL`.
+    /// (127.0.0.1), `CHECKIN_DB_PATH` (./checkins.db), `CHECKIN_SQLITE_SYNC` (full) and
+    /// `CHECKIN_DATABASE_URL`.
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
         let set = |name: &str| var(name).filter(|v| !v.trim().is_empty());
         let secret = set("CHECKIN_API_SECRET")
@@ -45,14 +48,21 @@ impl ReceiverSettings {
             None => IpAddr::from([127, 0, 0, 1]),
             Some(b) => b.trim().parse().map_err(|_| SettingsError::BadBind(b))?,
         };
+        let sync = match set("CHECKIN_SQLITE_SYNC") {
+            None => SqliteSync::Full,
+            Some(v) if v.trim().eq_ignore_ascii_case("full") => SqliteSync::Full,
+            Some(v) if v.trim().eq_ignore_ascii_case("normal") => SqliteSync::Normal,
+            Some(v) => return Err(SettingsError::BadSync(v)),
+        };
         let target = match set("CHECKIN_DATABASE_URL") {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
                 DbTarget::Postgres(url)
             }
             Some(_) => return Err(SettingsError::BadDatabaseUrl),
-            None => DbTarget::Sqlite(PathBuf::from(
-                set("CHECKIN_DB_PATH").unwrap_or_else(|| "checkins.db".into()),
-            )),
+            None => DbTarget::Sqlite(
+                PathBuf::from(set("CHECKIN_DB_PATH").unwrap_or_else(|| "checkins.db".into())),
+                sync,
+            ),
         };
         Ok(ReceiverSettings {
             secret,
@@ -79,7 +89,10 @@ mod tests {
     fn defaults_are_the_originals() {
         let s = ReceiverSettings::from_env(env(&[("CHECKIN_API_SECRET", "x")])).unwrap();
         assert_eq!(s.addr.to_string(), "127.0.0.1:9999");
-        assert_eq!(s.target, DbTarget::Sqlite("checkins.db".into()));
+        assert_eq!(
+            s.target,
+            DbTarget::Sqlite("checkins.db".into(), SqliteSync::Full)
+        );
     }
 
     #[test]

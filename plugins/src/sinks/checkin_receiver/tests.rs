@@ -25,7 +25,7 @@ struct Fixture {
 async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested/checkins.db");
-    let target = DbTarget::Sqlite(path.clone());
+    let target = DbTarget::Sqlite(path.clone(), SqliteSync::Full);
     let db = ReceiverDb::open(&target).await.unwrap();
     let receiver = Receiver::new(Secret::new(SECRET).unwrap(), db, target);
     Fixture {
@@ -186,7 +186,7 @@ async fn an_existing_database_from_the_original_receiver_is_used_as_is() {
         )
         .unwrap();
     }
-    let target = DbTarget::Sqlite(path.clone());
+    let target = DbTarget::Sqlite(path.clone(), SqliteSync::Full);
     let db = ReceiverDb::open(&target).await.unwrap();
     db.upsert(parse_checkin(body("NEW", "WOLF").as_bytes()).unwrap()).await.unwrap();
     let hashes: Vec<String> = rows(&path).into_iter().map(|r| r.0).collect();
