@@ -10,6 +10,7 @@
 //!      and `=normal` (written to the OS: safe against kill -9, not against power loss);
 //!   3. each receiver killed with SIGKILL under load: every packet hash answered 201 must be
 //!      in the database afterwards (acknowledged check-ins lost must be 0; exit 1 otherwise).
+//!
 //! It prints requests/s, the receiver's share of the bare endpoint's rate, and p50/p99.
 
 use std::collections::HashSet;
@@ -47,7 +48,10 @@ fn main() {
 
 async fn run(duration: Duration, connections: usize) {
     let dir = tempfile::tempdir().expect("temp dir");
-    println!("checkin_load: {connections} connections, {}s per phase, loopback", duration.as_secs());
+    println!(
+        "checkin_load: {connections} connections, {}s per phase, loopback",
+        duration.as_secs()
+    );
 
     let mut bare = Server::start(bare_command());
     let bare_result = load(&bare.url, connections, duration, "B").await;
@@ -60,7 +64,9 @@ async fn run(duration: Duration, connections: usize) {
         let mut receiver = Server::start(receiver_command(&db, sync));
         let result = load(&receiver.url, connections, duration, "R").await;
         receiver.kill9();
-        result.print(&format!("checkin-receiver (SQLite, CHECKIN_SQLITE_SYNC={sync})"));
+        result.print(&format!(
+            "checkin-receiver (SQLite, CHECKIN_SQLITE_SYNC={sync})"
+        ));
         println!(
             "  ratio to bare warp: {:.1}%; rows stored: {} (201s: {})",
             100.0 * result.per_second() / bare_result.per_second().max(1.0),
@@ -73,7 +79,9 @@ async fn run(duration: Duration, connections: usize) {
         let mut receiver = Server::start(receiver_command(&db, sync));
         let url = receiver.url.clone();
         let loader =
-            tokio::spawn(async move { load(&url, connections, Duration::from_secs(30), "K").await });
+            tokio::spawn(
+                async move { load(&url, connections, Duration::from_secs(30), "K").await },
+            );
         tokio::time::sleep(duration.min(Duration::from_secs(2))).await;
         receiver.kill9();
         let killed = loader.await.expect("load task");
@@ -160,8 +168,13 @@ fn bare_warp_server() {
                 warp::http::StatusCode::CREATED,
             )
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        println!("bare warp listening on http://{}", listener.local_addr().expect("addr"));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        println!(
+            "bare warp listening on http://{}",
+            listener.local_addr().expect("addr")
+        );
         warp::serve(route).incoming(listener).run().await;
     });
 }
@@ -274,7 +287,10 @@ async fn load(url: &str, connections: usize, duration: Duration, tag: &str) -> L
         }
     }
     stop.store(true, Ordering::Relaxed);
-    result.elapsed = started.elapsed().min(duration).max(Duration::from_millis(1));
+    result.elapsed = started
+        .elapsed()
+        .min(duration)
+        .max(Duration::from_millis(1));
     result.latencies.sort();
     result
 }
@@ -287,7 +303,9 @@ fn count_rows(db: &std::path::Path) -> i64 {
 
 fn stored_hashes(db: &std::path::Path) -> HashSet<String> {
     let conn = rusqlite::Connection::open(db).expect("open the receiver's database");
-    let mut stmt = conn.prepare("SELECT packet_hash FROM checkins").expect("query");
+    let mut stmt = conn
+        .prepare("SELECT packet_hash FROM checkins")
+        .expect("query");
     let rows = stmt
         .query_map([], |r| r.get::<_, String>(0))
         .expect("rows")

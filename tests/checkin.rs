@@ -74,13 +74,25 @@ fn a_check_in_goes_from_the_console_to_the_receiver_once_even_from_two_bots() {
     let table = first.run(&["checkin", "list", "--config", "config.ini"], b"");
     let table = stdout_lines(&table);
     assert!(table[0].starts_with("STATUS"), "{table:?}");
-    assert!(table[1].starts_with("pending") && table[1].contains("HOWL") && table[1].contains(&hash), "{table:?}");
+    assert!(
+        table[1].starts_with("pending") && table[1].contains("HOWL") && table[1].contains(&hash),
+        "{table:?}"
+    );
 
     let flushed = first.run(&["checkin", "flush", "--config", "config.ini"], b"");
     assert!(flushed.status.success(), "flush: {}", stderr(&flushed));
-    assert_eq!(stdout_lines(&flushed), ["checkin flush: 1 delivered, 0 failed, 0 still pending"]);
-    assert_eq!(receiver_rows(&db), [(hash.clone(), "HOWL".into(), "bot1".into())]);
-    assert_eq!(list_json(&first, &["--pending"]), Vec::<serde_json::Value>::new());
+    assert_eq!(
+        stdout_lines(&flushed),
+        ["checkin flush: 1 delivered, 0 failed, 0 still pending"]
+    );
+    assert_eq!(
+        receiver_rows(&db),
+        [(hash.clone(), "HOWL".into(), "bot1".into())]
+    );
+    assert_eq!(
+        list_json(&first, &["--pending"]),
+        Vec::<serde_json::Value>::new()
+    );
     assert_eq!(list_json(&first, &[])[0]["status"], "delivered");
     let (status, err) = bot.finish();
     assert!(status.success(), "{err}");
@@ -127,7 +139,11 @@ fn flush_without_an_api_url_says_so() {
     scratch.write("config.ini", "[CheckIn]\n");
     let output = scratch.run(&["checkin", "flush", "--config", "config.ini"], b"");
     assert!(!output.status.success());
-    assert!(stderr(&output).contains("api_url is not set"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("api_url is not set"),
+        "{}",
+        stderr(&output)
+    );
     let output = scratch.run(&["checkin", "list", "--config", "config.ini"], b"");
     assert_eq!(stdout_lines(&output), ["no check-ins"]);
 }
@@ -139,5 +155,8 @@ fn a_bad_timezone_is_a_config_error_with_file_and_line() {
     let output = scratch.run(&["check-config", "--config", "config.ini"], b"");
     assert!(!output.status.success());
     let err = stderr(&output);
-    assert!(err.contains("config.ini:2") && err.contains("America/Denvr"), "{err}");
+    assert!(
+        err.contains("config.ini:2") && err.contains("America/Denvr"),
+        "{err}"
+    );
 }

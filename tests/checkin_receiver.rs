@@ -51,9 +51,17 @@ async fn send(
     conn.ready().await.expect("the connection is still usable");
     let response = conn.send_request(request).await.expect("a response");
     let status = response.status().as_u16();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
     (status, String::from_utf8_lossy(&bytes).into_owned())
 }
+
+/// Method, path, authorization, body; the expected status and body.
+type Step<'a> = (&'a str, &'a str, Option<&'a [u8]>, Vec<u8>, u16, &'a str);
 
 #[tokio::test]
 async fn errors_leave_the_keep_alive_connection_usable() {
@@ -61,20 +69,65 @@ async fn errors_leave_the_keep_alive_connection_usable() {
     let receiver = ReceiverProcess::start(&scratch, &[("CHECKIN_DB_PATH", "checkins.db")]);
     let mut conn = connect(&receiver.url).await;
     let good = body("A1", "b1").into_bytes();
-    let steps: Vec<(&str, &str, Option<&[u8]>, Vec<u8>, u16, &str)> = vec![
+    let steps: Vec<Step> = vec![
         ("GET", "/checkins", None, vec![], 200, r#"{"status":"ok"}"#),
-        ("POST", "/elsewhere", Some(b"Bearer s3cret"), good.clone(), 404, r#"{"error":"not found"}"#),
-        ("POST", "/checkins", Some(b"Bearer wrong"), good.clone(), 401, r#"{"error":"unauthorized"}"#),
-        ("POST", "/checkins", Some(b"Bearer s\xc3\xa9cret"), good.clone(), 401, r#"{"error":"unauthorized"}"#),
-        ("POST", "/checkins", Some(b"Bearer s3cret"), vec![b'x'; 5000], 413, r#"{"error":"body too large","limit":4096}"#),
-        ("POST", "/checkins", Some(b"Bearer s3cret"), b"{oops".to_vec(), 400, r#"{"error":"invalid json"}"#),
-        ("POST", "/checkins", Some(b"Bearer s3cret"), br#"{"packet_hash":"A1"}"#.to_vec(), 400,
-            r#"{"error": "missing fields", "fields": ["username", "message", "channel", "timestamp"]}"#),
+        (
+            "POST",
+            "/elsewhere",
+            Some(b"Bearer s3cret"),
+            good.clone(),
+            404,
+            r#"{"error":"not found"}"#,
+        ),
+        (
+            "POST",
+            "/checkins",
+            Some(b"Bearer wrong"),
+            good.clone(),
+            401,
+            r#"{"error":"unauthorized"}"#,
+        ),
+        (
+            "POST",
+            "/checkins",
+            Some(b"Bearer s\xc3\xa9cret"),
+            good.clone(),
+            401,
+            r#"{"error":"unauthorized"}"#,
+        ),
+        (
+            "POST",
+            "/checkins",
+            Some(b"Bearer s3cret"),
+            vec![b'x'; 5000],
+            413,
+            r#"{"error":"body too large","limit":4096}"#,
+        ),
+        (
+            "POST",
+            "/checkins",
+            Some(b"Bearer s3cret"),
+            b"{oops".to_vec(),
+            400,
+            r#"{"error":"invalid json"}"#,
+        ),
+        (
+            "POST",
+            "/checkins",
+            Some(b"Bearer s3cret"),
+            br#"{"packet_hash":"A1"}"#.to_vec(),
+            400,
+            r#"{"error": "missing fields", "fields": ["username", "message", "channel", "timestamp"]}"#,
+        ),
         ("POST", "/", Some(b"Bearer s3cret"), good.clone(), 201, "{}"),
     ];
     for (method, path, auth, sent, status, expected) in steps {
         let answer = send(&mut conn, method, path, auth, sent).await;
-        assert_eq!(answer, (status, expected.to_string()), "{method} {path} {auth:?}");
+        assert_eq!(
+            answer,
+            (status, expected.to_string()),
+            "{method} {path} {auth:?}"
+        );
     }
     let rows: i64 = rusqlite::Connection::open(scratch.path().join("checkins.db"))
         .unwrap()
@@ -96,10 +149,16 @@ fn the_receiver_refuses_to_start_without_a_secret_or_with_a_bad_port() {
             .unwrap(),
     );
     assert!(!output.status.success());
-    assert!(stderr(&output).contains("CHECKIN_API_SECRET is not set"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("CHECKIN_API_SECRET is not set"),
+        "{}",
+        stderr(&output)
+    );
 
     let mut command = scratch.command(&["checkin-receiver"]);
-    command.env("CHECKIN_API_SECRET", "x").env("CHECKIN_PORT", "ninety");
+    command
+        .env("CHECKIN_API_SECRET", "x")
+        .env("CHECKIN_PORT", "ninety");
     let output = support::wait_output(
         command
             .stdout(std::process::Stdio::piped())
@@ -108,7 +167,11 @@ fn the_receiver_refuses_to_start_without_a_secret_or_with_a_bad_port() {
             .unwrap(),
     );
     assert!(!output.status.success());
-    assert!(stderr(&output).contains("CHECKIN_PORT"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("CHECKIN_PORT"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -152,9 +215,15 @@ async fn two_receivers_on_different_ports_sharing_postgres_keep_one_row_per_pack
         .expect("connect to the test database");
     tokio::spawn(connection);
     let row = client
-        .query_one("SELECT count(*), count(DISTINCT packet_hash) FROM checkins", &[])
+        .query_one(
+            "SELECT count(*), count(DISTINCT packet_hash) FROM checkins",
+            &[],
+        )
         .await
         .unwrap();
-    assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1)), (HASHES as i64, HASHES as i64));
+    assert_eq!(
+        (row.get::<_, i64>(0), row.get::<_, i64>(1)),
+        (HASHES as i64, HASHES as i64)
+    );
     drop(receivers);
 }

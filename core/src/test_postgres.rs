@@ -89,7 +89,9 @@ impl TestPostgres {
             let log = dir.path().join("postgres.log").display().to_string();
             let started = run(
                 &bin.join("pg_ctl"),
-                &["-D", &data_arg, "-l", &log, "-o", &options, "-w", "-t", "30", "start"],
+                &[
+                    "-D", &data_arg, "-l", &log, "-o", &options, "-w", "-t", "30", "start",
+                ],
                 run_as_postgres,
             );
             match started {
@@ -105,10 +107,7 @@ impl TestPostgres {
                     })
                 }
                 Err(e) => {
-                    last = format!(
-                        "{e}\n{}",
-                        std::fs::read_to_string(&log).unwrap_or_default()
-                    )
+                    last = format!("{e}\n{}", std::fs::read_to_string(&log).unwrap_or_default())
                 }
             }
         }
@@ -183,7 +182,10 @@ fn give_to_postgres(path: &Path) -> Result<(), String> {
     if status.success() {
         Ok(())
     } else {
-        Err(format!("chown postgres: {} failed (is there a `postgres` user?)", path.display()))
+        Err(format!(
+            "chown postgres: {} failed (is there a `postgres` user?)",
+            path.display()
+        ))
     }
 }
 

@@ -64,10 +64,16 @@ mod tests {
 
     #[test]
     fn iana_names_parse_and_typos_are_explained() {
-        assert!(matches!(BotTimezone::parse("America/Denver"), Ok(BotTimezone::Iana(_))));
+        assert!(matches!(
+            BotTimezone::parse("America/Denver"),
+            Ok(BotTimezone::Iana(_))
+        ));
         assert_eq!(BotTimezone::parse(""), Ok(BotTimezone::SystemLocal));
         let err = BotTimezone::parse("America/Denvr").unwrap_err();
-        assert!(err.contains("America/Denvr") && err.contains("IANA"), "{err}");
+        assert!(
+            err.contains("America/Denvr") && err.contains("IANA"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -85,6 +91,9 @@ mod tests {
             .unwrap()
             .and_hms_opt(2, 30, 0)
             .unwrap();
-        assert_eq!(tz.instant_of(skipped).to_rfc3339(), "2025-03-09T09:00:00+00:00");
+        assert_eq!(
+            tz.instant_of(skipped).to_rfc3339(),
+            "2025-03-09T09:00:00+00:00"
+        );
     }
 }

@@ -61,7 +61,9 @@ fn result(outcome: Result<ExitCode, String>) -> ExitCode {
     })
 }
 
-async fn open(args: &ConfigArgs) -> Result<(switchboard_core::config::Config, CheckinStore), String> {
+async fn open(
+    args: &ConfigArgs,
+) -> Result<(switchboard_core::config::Config, CheckinStore), String> {
     let config = loader(args, false)().map_err(|e| e.to_string())?;
     let (core, errors) = specs::read(&config);
     if let Some(e) = errors.first() {
@@ -105,7 +107,14 @@ async fn list(args: &ConfigArgs, only: Option<Status>, json: bool) -> Result<Exi
             ]
         })
         .collect();
-    let header = ["STATUS", "TIMESTAMP", "USER", "CHANNEL", "PACKET_HASH", "MESSAGE"];
+    let header = [
+        "STATUS",
+        "TIMESTAMP",
+        "USER",
+        "CHANNEL",
+        "PACKET_HASH",
+        "MESSAGE",
+    ];
     let widths: Vec<usize> = (0..6)
         .map(|i| {
             table

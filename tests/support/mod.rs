@@ -222,7 +222,10 @@ impl Drop for ReceiverProcess {
 pub fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
     let deadline = Instant::now() + STEP;
     while !condition() {
-        assert!(Instant::now() < deadline, "timed out after {STEP:?} waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {STEP:?} waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(25));
     }
 }

@@ -221,7 +221,9 @@ pub async fn run(
 }
 
 /// The store `[Store]` names: PostgreSQL when `database_url` is set, else the SQLite file.
-pub async fn open_store(core: &specs::CoreSettings) -> Result<Arc<dyn Store>, crate::store::StoreError> {
+pub async fn open_store(
+    core: &specs::CoreSettings,
+) -> Result<Arc<dyn Store>, crate::store::StoreError> {
     Ok(match &core.database_url {
         Some(url) => Arc::new(crate::store::PostgresStore::connect(url).await?),
         None => Arc::new(SqliteStore::open(&core.sqlite_path)?),

@@ -102,7 +102,9 @@ pub fn read(config: &Config) -> (CoreSettings, Vec<ConfigError>) {
         .map_err(|e| errors.push(e))
         .unwrap_or_default()
         .filter(|url| !url.trim().is_empty());
-    let timezone = bot_timezone(config).map_err(|e| errors.push(e)).unwrap_or(crate::timezone::BotTimezone::SystemLocal);
+    let timezone = bot_timezone(config)
+        .map_err(|e| errors.push(e))
+        .unwrap_or(crate::timezone::BotTimezone::SystemLocal);
     let flag = |key: &str, errors: &mut Vec<ConfigError>| {
         bot.get::<bool>(key)
             .map_err(|e| errors.push(e))
@@ -163,8 +165,11 @@ pub fn bot_timezone(config: &Config) -> Result<crate::timezone::BotTimezone, Con
     let Some((raw, origin)) = bot.raw("timezone") else {
         return Ok(crate::timezone::BotTimezone::SystemLocal);
     };
-    crate::timezone::BotTimezone::parse(&raw)
-        .map_err(|message| ConfigError::at(origin, message).in_section(BOT).for_key("timezone"))
+    crate::timezone::BotTimezone::parse(&raw).map_err(|message| {
+        ConfigError::at(origin, message)
+            .in_section(BOT)
+            .for_key("timezone")
+    })
 }
 
 /// `[Bot] name`.

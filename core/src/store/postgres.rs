@@ -108,9 +108,11 @@ impl PostgresStore {
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
             .await
             .map_err(err(0))?;
-        tx.batch_execute("CREATE TABLE IF NOT EXISTS switchboard_schema (version INTEGER NOT NULL)")
-            .await
-            .map_err(err(0))?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS switchboard_schema (version INTEGER NOT NULL)",
+        )
+        .await
+        .map_err(err(0))?;
         let found: Option<i32> = tx
             .query_opt("SELECT version FROM switchboard_schema", &[])
             .await

@@ -1,7 +1,9 @@
 //! `!checkins`: today's check-ins on the check-in channel.
 
 use chrono::Utc;
-use switchboard_core::{async_trait, Command, CommandError, CommandSpec, Context, Invocation, Reply};
+use switchboard_core::{
+    async_trait, Command, CommandError, CommandSpec, Context, Invocation, Reply,
+};
 
 use super::config::CheckinSettings;
 use super::store::CheckinStore;
@@ -13,7 +15,10 @@ pub struct CheckinsCommand {
 #[async_trait]
 impl Command for CheckinsCommand {
     fn spec(&self) -> CommandSpec {
-        CommandSpec::new("checkins", "Shows today's check-ins on the check-in channel.")
+        CommandSpec::new(
+            "checkins",
+            "Shows today's check-ins on the check-in channel.",
+        )
     }
 
     async fn execute(&self, _call: Invocation, ctx: &Context) -> Result<Reply, CommandError> {
@@ -21,7 +26,12 @@ impl Command for CheckinsCommand {
             .all()
             .await
             .map_err(|e| CommandError::Failed(e.to_string()))?;
-        let today = self.settings.timezone.day_of(Utc::now()).format("%Y-%m-%d").to_string();
+        let today = self
+            .settings
+            .timezone
+            .day_of(Utc::now())
+            .format("%Y-%m-%d")
+            .to_string();
         let names: Vec<String> = rows
             .into_iter()
             .filter(|r| r.checkin.day == today && r.checkin.channel == self.settings.channel)

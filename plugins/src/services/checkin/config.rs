@@ -93,7 +93,12 @@ pub fn read(config: &Config) -> Result<Option<CheckinSettings>, ConfigError> {
         let parsed = reqwest::Url::parse(url.trim())
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https"))
-            .ok_or_else(|| bad("api_url", format!("`{url}` is not an http:// or https:// URL")))?;
+            .ok_or_else(|| {
+                bad(
+                    "api_url",
+                    format!("`{url}` is not an http:// or https:// URL"),
+                )
+            })?;
         if key.trim().is_empty() {
             return Err(bad(
                 "api_key",
@@ -142,7 +147,11 @@ pub fn parse_flush_time(raw: &str) -> Result<NaiveTime, String> {
     let compact = raw.len() == 4 && raw.bytes().all(|b| b.is_ascii_digit());
     NaiveTime::parse_from_str(raw, "%H:%M")
         .ok()
-        .or_else(|| compact.then(|| NaiveTime::parse_from_str(raw, "%H%M").ok()).flatten())
+        .or_else(|| {
+            compact
+                .then(|| NaiveTime::parse_from_str(raw, "%H%M").ok())
+                .flatten()
+        })
         .ok_or_else(|| format!("`{raw}` is not a time as HH:MM or HHMM (e.g. 23:59)"))
 }
 
@@ -198,7 +207,9 @@ mod tests {
         assert!(read(&config("[CheckIn]\ncheck_in_days = mondey\n")).is_err());
         let err = read(&config("[Bot]\ntimezone = Mars/Olympus\n[CheckIn]\n")).unwrap_err();
         assert!(err.to_string().contains("Mars/Olympus"), "{err}");
-        let s = read(&config("[CheckIn]\ncheck_in_days = monday, friday\n")).unwrap().unwrap();
+        let s = read(&config("[CheckIn]\ncheck_in_days = monday, friday\n"))
+            .unwrap()
+            .unwrap();
         assert_eq!(s.days, CheckinDays::On(vec![Weekday::Mon, Weekday::Fri]));
     }
 }

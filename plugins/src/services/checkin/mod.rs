@@ -141,7 +141,9 @@ async fn collect(
                 username = %checkin.username,
                 "check-in recorded"
             ),
-            Ok(false) => tracing::debug!(packet_hash = %checkin.packet_hash, "check-in already recorded"),
+            Ok(false) => {
+                tracing::debug!(packet_hash = %checkin.packet_hash, "check-in already recorded")
+            }
             Err(e) => tracing::error!(
                 packet_hash = %checkin.packet_hash,
                 username = %checkin.username,

@@ -46,8 +46,8 @@ pub fn accept(settings: &CheckinSettings, message: &Message) -> Option<Checkin> 
     }
     // Mesh text carries `SENDER: message`; connectors that know the sender (the console,
     // IRC) deliver the text alone.
-    let (username, text) = split_sender(&message.text)
-        .unwrap_or((message.sender.as_str(), message.text.trim()));
+    let (username, text) =
+        split_sender(&message.text).unwrap_or((message.sender.as_str(), message.text.trim()));
     let counts = settings.any_message_counts
         || settings.require_phrase.is_empty()
         || text
@@ -117,7 +117,10 @@ mod tests {
     #[test]
     fn sender_and_message_are_split_as_the_original_does() {
         let c = accept(&settings(), &on("#meshmonday", "HOWL: check in", monday())).unwrap();
-        assert_eq!((c.username.as_str(), c.message.as_str()), ("HOWL", "check in"));
+        assert_eq!(
+            (c.username.as_str(), c.message.as_str()),
+            ("HOWL", "check in")
+        );
         assert_eq!(c.timestamp, "2025-03-03T14:30:00-07:00");
         assert_eq!(c.day, "2025-03-03");
         assert_eq!(c.source_bot, "bot1");
@@ -132,15 +135,26 @@ mod tests {
         assert!(accept(&s, &on("#meshmonday", "HOWL: hello world", monday())).is_none());
         let tuesday: SystemTime = Utc.with_ymd_and_hms(2025, 3, 4, 21, 0, 0).unwrap().into();
         assert!(accept(&s, &on("#meshmonday", "HOWL: check in", tuesday)).is_none());
-        let daily = CheckinSettings { days: CheckinDays::Daily, ..s.clone() };
+        let daily = CheckinSettings {
+            days: CheckinDays::Daily,
+            ..s.clone()
+        };
         assert!(accept(&daily, &on("#meshmonday", "HOWL: check in", tuesday)).is_some());
-        let any = CheckinSettings { any_message_counts: true, require_phrase: String::new(), ..s };
+        let any = CheckinSettings {
+            any_message_counts: true,
+            require_phrase: String::new(),
+            ..s
+        };
         assert!(accept(&any, &on("#meshmonday", "HOWL: hello world", monday())).is_some());
     }
 
     #[test]
     fn the_phrase_is_case_insensitive_and_may_be_anywhere() {
-        assert!(accept(&settings(), &on("#meshmonday", "HOWL: Hi, CHECK IN from Denver", monday())).is_some());
+        assert!(accept(
+            &settings(),
+            &on("#meshmonday", "HOWL: Hi, CHECK IN from Denver", monday())
+        )
+        .is_some());
     }
 
     #[test]
@@ -148,13 +162,21 @@ mod tests {
         let mut m = on("#meshmonday", "HOWL: check in", monday());
         let fallback = accept(&settings(), &m).unwrap().packet_hash;
         assert_eq!(fallback.len(), 16);
-        assert!(fallback.chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
-        let other_bot = CheckinSettings { source_bot: "bot2".into(), ..settings() };
+        assert!(fallback
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
+        let other_bot = CheckinSettings {
+            source_bot: "bot2".into(),
+            ..settings()
+        };
         let mut later = m.clone();
         later.received_at = monday() + std::time::Duration::from_secs(3);
         assert_eq!(accept(&other_bot, &later).unwrap().packet_hash, fallback);
         m.message_id = Some("A1B2C3D4E5F67890".into());
-        assert_eq!(accept(&settings(), &m).unwrap().packet_hash, "A1B2C3D4E5F67890");
+        assert_eq!(
+            accept(&settings(), &m).unwrap().packet_hash,
+            "A1B2C3D4E5F67890"
+        );
     }
 
     #[test]

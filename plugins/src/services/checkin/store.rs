@@ -85,7 +85,9 @@ impl CheckinStore {
         for (key, value) in self.scope.list().await? {
             match serde_json::from_str(&value) {
                 Ok(row) => rows.push(row),
-                Err(e) => tracing::warn!(packet_hash = %key, error = %e, "an unreadable check-in row was skipped"),
+                Err(e) => {
+                    tracing::warn!(packet_hash = %key, error = %e, "an unreadable check-in row was skipped")
+                }
             }
         }
         rows.sort_by(|a, b| {

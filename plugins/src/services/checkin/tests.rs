@@ -64,11 +64,26 @@ async fn a_check_in_heard_on_the_channel_is_stored_at_once_and_only_once() {
     let stop = tokio_util::sync::CancellationToken::new();
     service.start(ctx.clone(), stop.clone()).await.unwrap();
     let store = CheckinStore::new(ctx.store());
-    for text in ["HOWL: check in", "HOWL: check in", "WOLF: hello", "FOX: Check In!"] {
-        let message = Message::new("mesh", Conversation::Channel("#meshmonday".into()), "radio", text);
+    for text in [
+        "HOWL: check in",
+        "HOWL: check in",
+        "WOLF: hello",
+        "FOX: Check In!",
+    ] {
+        let message = Message::new(
+            "mesh",
+            Conversation::Channel("#meshmonday".into()),
+            "radio",
+            text,
+        );
         ctx.publish(Event::Inbound(Arc::new(message)));
     }
-    let elsewhere = Message::new("mesh", Conversation::Channel("#general".into()), "radio", "BAT: check in");
+    let elsewhere = Message::new(
+        "mesh",
+        Conversation::Channel("#general".into()),
+        "radio",
+        "BAT: check in",
+    );
     ctx.publish(Event::Inbound(Arc::new(elsewhere)));
     eventually("two check-ins in the store", || async {
         store.all().await.unwrap().len() >= 2
@@ -76,18 +91,35 @@ async fn a_check_in_heard_on_the_channel_is_stored_at_once_and_only_once() {
     .await;
     stop.cancel();
     service.stop().await.unwrap();
-    let names: Vec<String> = store.all().await.unwrap().into_iter().map(|r| r.checkin.username).collect();
+    let names: Vec<String> = store
+        .all()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.checkin.username)
+        .collect();
     assert_eq!(names.len(), 2, "{names:?}");
     assert!(names.contains(&"HOWL".to_string()) && names.contains(&"FOX".to_string()));
-    assert!(store.all().await.unwrap().iter().all(|r| r.status == Status::Pending));
+    assert!(store
+        .all()
+        .await
+        .unwrap()
+        .iter()
+        .all(|r| r.status == Status::Pending));
 }
 
 #[tokio::test]
 async fn checkins_command_names_todays_check_ins() {
-    let bot = TestBot::with_config(vec![Arc::new(CheckinPlugin)], "[Bot]\ntimezone = UTC\n[CheckIn]\n")
-        .await
-        .unwrap();
-    assert_eq!(bot.say("!checkins").await, vec!["No check-ins on #meshmonday today yet."]);
+    let bot = TestBot::with_config(
+        vec![Arc::new(CheckinPlugin)],
+        "[Bot]\ntimezone = UTC\n[CheckIn]\n",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        bot.say("!checkins").await,
+        vec!["No check-ins on #meshmonday today yet."]
+    );
     let store = CheckinStore::new(bot.context().store());
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     for (hash, name) in [("A", "HOWL"), ("B", "WOLF")] {
@@ -97,7 +129,10 @@ async fn checkins_command_names_todays_check_ins() {
         store.record(&c).await.unwrap();
     }
     store.record(&checkin("OLD")).await.unwrap();
-    assert_eq!(bot.say("!checkins").await, vec!["2 check-ins on #meshmonday today: HOWL, WOLF"]);
+    assert_eq!(
+        bot.say("!checkins").await,
+        vec!["2 check-ins on #meshmonday today: HOWL, WOLF"]
+    );
 }
 
 /// A loopback API that answers with the scripted statuses (then 201) and records requests.
@@ -107,7 +142,9 @@ struct FakeApi {
 }
 
 async fn fake_api(script: &[u16]) -> FakeApi {
-    let script = Arc::new(Mutex::new(script.iter().copied().collect::<VecDeque<u16>>()));
+    let script = Arc::new(Mutex::new(
+        script.iter().copied().collect::<VecDeque<u16>>(),
+    ));
     let seen = Arc::new(Mutex::new(Vec::new()));
     let recorded = seen.clone();
     let route = warp::post()
@@ -137,7 +174,9 @@ const QUICK: FlushPolicy = FlushPolicy {
 };
 
 async fn store_with(hashes: &[&str]) -> CheckinStore {
-    let store = CheckinStore::new(Arc::new(switchboard_core::SqliteStore::in_memory().unwrap()));
+    let store = CheckinStore::new(Arc::new(
+        switchboard_core::SqliteStore::in_memory().unwrap(),
+    ));
     for hash in hashes {
         store.record(&checkin(hash)).await.unwrap();
     }
@@ -148,8 +187,17 @@ async fn store_with(hashes: &[&str]) -> CheckinStore {
 async fn flush_posts_one_json_body_per_check_in_with_the_bearer_key() {
     let api = fake_api(&[]).await;
     let store = store_with(&["A1", "A2"]).await;
-    let report = flush(&store, &reqwest::Client::new(), &api_at(api.addr), QUICK).await.unwrap();
-    assert_eq!(report, FlushReport { delivered: 2, failed: 0, pending: 0 });
+    let report = flush(&store, &reqwest::Client::new(), &api_at(api.addr), QUICK)
+        .await
+        .unwrap();
+    assert_eq!(
+        report,
+        FlushReport {
+            delivered: 2,
+            failed: 0,
+            pending: 0
+        }
+    );
     let seen = api.seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[0].0, format!("Bearer {KEY}"));
@@ -160,9 +208,16 @@ async fn flush_posts_one_json_body_per_check_in_with_the_bearer_key() {
             "channel": "#meshmonday", "timestamp": "2025-03-03T14:30:00-07:00", "source_bot": "bot1"
         })
     );
-    assert!(store.all().await.unwrap().iter().all(|r| r.status == Status::Delivered));
+    assert!(store
+        .all()
+        .await
+        .unwrap()
+        .iter()
+        .all(|r| r.status == Status::Delivered));
     // A second flush sends nothing: delivered check-ins are not sent again.
-    flush(&store, &reqwest::Client::new(), &api_at(api.addr), QUICK).await.unwrap();
+    flush(&store, &reqwest::Client::new(), &api_at(api.addr), QUICK)
+        .await
+        .unwrap();
     assert_eq!(api.seen.lock().unwrap().len(), 2);
 }
 
@@ -172,12 +227,23 @@ async fn a_5xx_or_429_is_retried_once_then_left_pending() {
     let store = store_with(&["A1"]).await;
     let client = reqwest::Client::new();
     // 503, then the retry gets 429: still pending.
-    let report = flush(&store, &client, &api_at(api.addr), QUICK).await.unwrap();
-    assert_eq!(report, FlushReport { delivered: 0, failed: 0, pending: 1 });
+    let report = flush(&store, &client, &api_at(api.addr), QUICK)
+        .await
+        .unwrap();
+    assert_eq!(
+        report,
+        FlushReport {
+            delivered: 0,
+            failed: 0,
+            pending: 1
+        }
+    );
     let row = &store.all().await.unwrap()[0];
     assert_eq!((row.status, row.attempts), (Status::Pending, 2));
     // Next flush: 500, then the retry gets 201.
-    let report = flush(&store, &client, &api_at(api.addr), QUICK).await.unwrap();
+    let report = flush(&store, &client, &api_at(api.addr), QUICK)
+        .await
+        .unwrap();
     assert_eq!(report.delivered, 1);
     assert_eq!(api.seen.lock().unwrap().len(), 4);
 }
@@ -186,8 +252,17 @@ async fn a_5xx_or_429_is_retried_once_then_left_pending() {
 async fn another_4xx_marks_the_check_in_failed_with_its_status() {
     let api = fake_api(&[422]).await;
     let store = store_with(&["A1"]).await;
-    let report = flush(&store, &reqwest::Client::new(), &api_at(api.addr), QUICK).await.unwrap();
-    assert_eq!(report, FlushReport { delivered: 0, failed: 1, pending: 0 });
+    let report = flush(&store, &reqwest::Client::new(), &api_at(api.addr), QUICK)
+        .await
+        .unwrap();
+    assert_eq!(
+        report,
+        FlushReport {
+            delivered: 0,
+            failed: 1,
+            pending: 0
+        }
+    );
     let row = &store.all().await.unwrap()[0];
     assert_eq!((row.status, row.http_status), (Status::Failed, Some(422)));
     assert_eq!(api.seen.lock().unwrap().len(), 1, "not retried");
@@ -199,9 +274,19 @@ async fn an_unreachable_api_leaves_everything_pending() {
     let addr = closed.local_addr().unwrap();
     drop(closed);
     let store = store_with(&["A1", "A2"]).await;
-    let report = flush(&store, &reqwest::Client::new(), &api_at(addr), QUICK).await.unwrap();
-    assert_eq!(report, FlushReport { delivered: 0, failed: 0, pending: 2 });
+    let report = flush(&store, &reqwest::Client::new(), &api_at(addr), QUICK)
+        .await
+        .unwrap();
+    assert_eq!(
+        report,
+        FlushReport {
+            delivered: 0,
+            failed: 0,
+            pending: 2
+        }
+    );
     let rows = store.all().await.unwrap();
-    assert!(rows.iter().all(|r| r.status == Status::Pending && r.last_error.is_some()));
+    assert!(rows
+        .iter()
+        .all(|r| r.status == Status::Pending && r.last_error.is_some()));
 }
-

@@ -47,10 +47,12 @@ pub(super) async fn start(
             target: super::db::DbTarget::Postgres(url.into()).describe(),
             message: e.to_string(),
         })?;
-    create_table(&pool).await.map_err(|message| ReceiverDbError::Open {
-        target: target.clone(),
-        message,
-    })?;
+    create_table(&pool)
+        .await
+        .map_err(|message| ReceiverDbError::Open {
+            target: target.clone(),
+            message,
+        })?;
     let requests = Arc::new(Mutex::new(requests));
     for _ in 0..WRITERS {
         tokio::spawn(write_loop(pool.clone(), requests.clone()));
@@ -115,13 +117,11 @@ async fn write_batch(pool: &Pool, rows: &[&CheckinRecord]) -> Result<(), WriteEr
         .get()
         .await
         .map_err(|e| WriteError::Fatal(e.to_string()))?;
-    let column = |f: fn(&CheckinRecord) -> &str| -> Vec<&str> { rows.iter().map(|r| f(r)).collect() };
+    let column =
+        |f: fn(&CheckinRecord) -> &str| -> Vec<&str> { rows.iter().map(|r| f(r)).collect() };
     let now = updated_at_now();
     let updated: Vec<&str> = vec![now.as_str(); rows.len()];
-    let statement = client
-        .prepare_cached(UPSERT)
-        .await
-        .map_err(classify)?;
+    let statement = client.prepare_cached(UPSERT).await.map_err(classify)?;
     client
         .execute(
             &statement,
@@ -143,7 +143,10 @@ async fn write_batch(pool: &Pool, rows: &[&CheckinRecord]) -> Result<(), WriteEr
 fn classify(e: tokio_postgres::Error) -> WriteError {
     let message = switchboard_core::store::pg_error(&e);
     match e.code() {
-        Some(code) if *code == SqlState::T_R_DEADLOCK_DETECTED || *code == SqlState::T_R_SERIALIZATION_FAILURE => {
+        Some(code)
+            if *code == SqlState::T_R_DEADLOCK_DETECTED
+                || *code == SqlState::T_R_SERIALIZATION_FAILURE =>
+        {
             WriteError::Retry(message)
         }
         _ => WriteError::Fatal(message),

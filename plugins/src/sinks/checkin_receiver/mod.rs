@@ -65,7 +65,9 @@ impl Plugin for CheckinReceiverPlugin {
         let port: u64 = view.get("port")?;
         let port = u16::try_from(port).map_err(|_| {
             ConfigError::at(
-                view.raw("port").map(|(_, o)| o).unwrap_or(switchboard_core::config::Origin::Default),
+                view.raw("port")
+                    .map(|(_, o)| o)
+                    .unwrap_or(switchboard_core::config::Origin::Default),
                 format!("a port is at most 65535, found {port}"),
             )
             .in_section(SECTION)
@@ -80,7 +82,9 @@ impl Plugin for CheckinReceiverPlugin {
             .in_section(SECTION)
             .for_key("secret")
         })?;
-        let url: Option<String> = view.get_opt("database_url")?.filter(|u: &String| !u.is_empty());
+        let url: Option<String> = view
+            .get_opt("database_url")?
+            .filter(|u: &String| !u.is_empty());
         let target = match url {
             Some(url) => DbTarget::Postgres(url),
             None => DbTarget::Sqlite(
@@ -124,8 +128,8 @@ impl Sink for CheckinReceiverSink {
     }
 
     fn filter(&self, ctx: Context) -> SinkFilter {
-        let receiver = Receiver::lazy(self.secret.clone(), self.target.clone()).on_accept(
-            move |record| {
+        let receiver =
+            Receiver::lazy(self.secret.clone(), self.target.clone()).on_accept(move |record| {
                 ctx.publish(Event::custom(
                     TOPIC,
                     serde_json::json!({
@@ -137,8 +141,7 @@ impl Sink for CheckinReceiverSink {
                         "source_bot": record.source_bot,
                     }),
                 ));
-            },
-        );
+            });
         receiver_filter(Arc::new(receiver))
     }
 }

@@ -106,7 +106,10 @@ where
         Method::GET if routed => json(StatusCode::OK, r#"{"status":"ok"}"#),
         Method::GET | Method::POST if !routed => not_found(),
         Method::POST => post(receiver, headers, body).await,
-        _ => json(StatusCode::NOT_IMPLEMENTED, r#"{"error":"not implemented"}"#),
+        _ => json(
+            StatusCode::NOT_IMPLEMENTED,
+            r#"{"error":"not implemented"}"#,
+        ),
     }
 }
 
@@ -239,4 +242,3 @@ pub async fn serve(
         .run()
         .await;
 }
-

@@ -102,8 +102,11 @@ mod tests {
             SettingsError::NoSecret
         );
         assert_eq!(
-            ReceiverSettings::from_env(env(&[("CHECKIN_API_SECRET", "x"), ("CHECKIN_PORT", "http")]))
-                .unwrap_err(),
+            ReceiverSettings::from_env(env(&[
+                ("CHECKIN_API_SECRET", "x"),
+                ("CHECKIN_PORT", "http")
+            ]))
+            .unwrap_err(),
             SettingsError::BadPort("http".into())
         );
     }
@@ -113,7 +116,10 @@ mod tests {
         let s = ReceiverSettings::from_env(env(&[
             ("CHECKIN_API_SECRET", "x"),
             ("CHECKIN_DB_PATH", "/tmp/x.db"),
-            ("CHECKIN_DATABASE_URL", "postgres://u:hunter2@db:5433/checkins"),
+            (
+                "CHECKIN_DATABASE_URL",
+                "postgres://u:hunter2@db:5433/checkins",
+            ),
         ]))
         .unwrap();
         assert!(matches!(s.target, DbTarget::Postgres(_)));

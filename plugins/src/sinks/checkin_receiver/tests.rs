@@ -36,7 +36,7 @@ async fn fixture() -> Fixture {
 }
 
 fn post(path: &str, auth: Option<&[u8]>, body: &str) -> warp::test::RequestBuilder {
-    let mut request = warp::test::request().method("POST").path(path).body(body.to_string());
+    let mut request = warp::test::request().method("POST").path(path).body(body);
     if let Some(auth) = auth {
         request = request.header(
             "authorization",
@@ -73,10 +73,16 @@ async fn health_checks_answer_ok_on_both_paths_and_query_strings_are_ignored() {
     let f = fixture().await;
     for path in ["/", "/checkins", "/checkins?probe=1"] {
         let (status, body) = answer(&f, warp::test::request().path(path)).await;
-        assert_eq!((status, body.as_str()), (StatusCode::OK, r#"{"status":"ok"}"#));
+        assert_eq!(
+            (status, body.as_str()),
+            (StatusCode::OK, r#"{"status":"ok"}"#)
+        );
     }
     let (status, body) = answer(&f, warp::test::request().path("/other")).await;
-    assert_eq!((status, body.as_str()), (StatusCode::NOT_FOUND, r#"{"error":"not found"}"#));
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::NOT_FOUND, r#"{"error":"not found"}"#)
+    );
 }
 
 #[tokio::test]
@@ -84,26 +90,44 @@ async fn a_valid_check_in_is_stored_and_answered_201_with_an_empty_object() {
     let f = fixture().await;
     for path in ["/", "/checkins"] {
         let auth = format!("Bearer {SECRET}");
-        let (status, text) = answer(&f, post(path, Some(auth.as_bytes()), &body("A1", "HOWL"))).await;
+        let (status, text) =
+            answer(&f, post(path, Some(auth.as_bytes()), &body("A1", "HOWL"))).await;
         assert_eq!((status, text.as_str()), (StatusCode::CREATED, "{}"));
     }
-    assert_eq!(rows(&f.path), vec![("A1".into(), "HOWL".into(), "b1".into())]);
+    assert_eq!(
+        rows(&f.path),
+        vec![("A1".into(), "HOWL".into(), "b1".into())]
+    );
 }
 
 #[tokio::test]
 async fn the_same_packet_hash_twice_is_one_row_and_the_last_write_wins() {
     let f = fixture().await;
     let auth = format!("Bearer {SECRET}");
-    answer(&f, post("/checkins", Some(auth.as_bytes()), &body("A1", "HOWL"))).await;
-    answer(&f, post("/checkins", Some(auth.as_bytes()), &body("A1", "HOWL2"))).await;
-    assert_eq!(rows(&f.path), vec![("A1".into(), "HOWL2".into(), "b1".into())]);
+    answer(
+        &f,
+        post("/checkins", Some(auth.as_bytes()), &body("A1", "HOWL")),
+    )
+    .await;
+    answer(
+        &f,
+        post("/checkins", Some(auth.as_bytes()), &body("A1", "HOWL2")),
+    )
+    .await;
+    assert_eq!(
+        rows(&f.path),
+        vec![("A1".into(), "HOWL2".into(), "b1".into())]
+    );
 }
 
 #[tokio::test]
 async fn unknown_paths_are_404_before_auth_and_other_methods_501() {
     let f = fixture().await;
     let (status, text) = answer(&f, post("/nope", None, &body("A1", "HOWL"))).await;
-    assert_eq!((status, text.as_str()), (StatusCode::NOT_FOUND, r#"{"error":"not found"}"#));
+    assert_eq!(
+        (status, text.as_str()),
+        (StatusCode::NOT_FOUND, r#"{"error":"not found"}"#)
+    );
     let (status, _) = answer(&f, warp::test::request().method("PUT").path("/checkins")).await;
     assert_eq!(status, StatusCode::NOT_IMPLEMENTED);
 }
@@ -152,7 +176,11 @@ async fn bad_bodies_get_the_originals_400s_and_typed_field_errors() {
     ];
     for (sent, expected) in cases {
         let (status, text) = answer(&f, post("/checkins", Some(auth.as_bytes()), sent)).await;
-        assert_eq!((status, text), (StatusCode::BAD_REQUEST, expected), "{sent}");
+        assert_eq!(
+            (status, text),
+            (StatusCode::BAD_REQUEST, expected),
+            "{sent}"
+        );
     }
     assert!(rows(&f.path).is_empty());
 }
@@ -188,7 +216,9 @@ async fn an_existing_database_from_the_original_receiver_is_used_as_is() {
     }
     let target = DbTarget::Sqlite(path.clone(), SqliteSync::Full);
     let db = ReceiverDb::open(&target).await.unwrap();
-    db.upsert(parse_checkin(body("NEW", "WOLF").as_bytes()).unwrap()).await.unwrap();
+    db.upsert(parse_checkin(body("NEW", "WOLF").as_bytes()).unwrap())
+        .await
+        .unwrap();
     let hashes: Vec<String> = rows(&path).into_iter().map(|r| r.0).collect();
     assert_eq!(hashes, ["NEW", "OLD"]);
 }
@@ -267,9 +297,13 @@ async fn two_receivers_sharing_postgres_store_one_row_per_packet_hash() {
                 for i in (client..200).step_by(8) {
                     let hash = format!("H{i:04}");
                     let auth = format!("Bearer {SECRET}");
-                    let response = post("/checkins", Some(auth.as_bytes()), &body(&hash, &format!("r{r}")))
-                        .reply(&filter)
-                        .await;
+                    let response = post(
+                        "/checkins",
+                        Some(auth.as_bytes()),
+                        &body(&hash, &format!("r{r}")),
+                    )
+                    .reply(&filter)
+                    .await;
                     assert_eq!(response.status(), StatusCode::CREATED);
                 }
             });
@@ -278,10 +312,15 @@ async fn two_receivers_sharing_postgres_store_one_row_per_packet_hash() {
     while let Some(done) = tasks.join_next().await {
         done.unwrap();
     }
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
     tokio::spawn(connection);
     let row = client
-        .query_one("SELECT count(*), count(DISTINCT packet_hash) FROM checkins", &[])
+        .query_one(
+            "SELECT count(*), count(DISTINCT packet_hash) FROM checkins",
+            &[],
+        )
         .await
         .unwrap();
     let (rows, distinct): (i64, i64) = (row.get(0), row.get(1));

@@ -152,12 +152,18 @@ mod tests {
         let body = GOOD.replace(r#""b1""#, r#"["b1"]"#);
         assert!(matches!(
             parse_checkin(body.as_bytes()),
-            Err(BodyError::InvalidField { field: "source_bot", .. })
+            Err(BodyError::InvalidField {
+                field: "source_bot",
+                ..
+            })
         ));
         let body = GOOD.replace("2025-03-03T14:30:00-07:00", "last monday");
         assert!(matches!(
             parse_checkin(body.as_bytes()),
-            Err(BodyError::InvalidField { field: "timestamp", .. })
+            Err(BodyError::InvalidField {
+                field: "timestamp",
+                ..
+            })
         ));
     }
 
