@@ -102,11 +102,20 @@ pub async fn run(
     let dispatch_task = tokio::spawn(dispatch_loop(inbound_rx, dispatcher.clone(), ctx.clone()));
 
     let mut supervisors = Vec::new();
+    let mut first_starts = Vec::new();
     for (plugin, service) in &registry.services {
         let service_ctx = ctx.for_plugin(plugin);
         let state_ctx = ctx.clone();
         let plugin = plugin.clone();
+        let (started_tx, started) = tokio::sync::oneshot::channel::<()>();
+        first_starts.push(started);
+        let started_tx = std::sync::Mutex::new(Some(started_tx));
         let on_state = move |name: &str, state: &ServiceState| {
+            if !matches!(state, ServiceState::Starting) {
+                if let Some(tx) = started_tx.lock().ok().and_then(|mut tx| tx.take()) {
+                    let _ = tx.send(());
+                }
+            }
             if let ServiceState::Failed(why) = state {
                 shared::mark_faulted(&state_ctx, &plugin, why);
             }
@@ -123,6 +132,12 @@ pub async fn run(
             on_state,
         ));
     }
+
+    // Services that subscribe to the bus (the check-in collector) must not miss the first
+    // messages: connectors start once every service's first start is over (bounded).
+    let _ = tokio::time::timeout(STAGE_TIMEOUT, futures::future::join_all(first_starts))
+        .await
+        .map_err(|_| tracing::warn!("starting connectors before every service finished starting"));
 
     let intake = CancellationToken::new();
     let mut connector_tasks = JoinSet::new();
