@@ -1,6 +1,6 @@
 //! Load script for the check-in receiver, loopback only, bounded in time (about 30 s).
 //!
-//!     cargo bench --bench checkin_load [-- --seconds 5 --connections 32]
+//!     cargo bench --bench checkin_load [-- --seconds 5 --connections 32 --postgres]
 //!
 //! In one run it measures, with the same load generator (N keep-alive HTTP/1.1 connections,
 //! each POSTing check-ins with unique packet hashes back to back):
@@ -9,7 +9,8 @@
 //!      `CHECKIN_SQLITE_SYNC=full` (fsync before each group commit is answered, the default)
 //!      and `=normal` (written to the OS: safe against kill -9, not against power loss);
 //!   3. each receiver killed with SIGKILL under load: every packet hash answered 201 must be
-//!      in the database afterwards (acknowledged check-ins lost must be 0; exit 1 otherwise).
+//!      in the database afterwards (acknowledged check-ins lost must be 0; exit 1 otherwise);
+//!   4. with `--postgres`, the same two measurements against a throwaway PostgreSQL cluster.
 //!
 //! It prints requests/s, the receiver's share of the bare endpoint's rate, and p50/p99.
 
@@ -39,14 +40,15 @@ fn main() {
     };
     let seconds = option("--seconds", 5).clamp(1, 60);
     let connections = option("--connections", 32).clamp(1, 512) as usize;
+    let postgres = args.iter().any(|a| a == "--postgres");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    runtime.block_on(run(Duration::from_secs(seconds), connections));
+    runtime.block_on(run(Duration::from_secs(seconds), connections, postgres));
 }
 
-async fn run(duration: Duration, connections: usize) {
+async fn run(duration: Duration, connections: usize, postgres: bool) {
     let dir = tempfile::tempdir().expect("temp dir");
     println!(
         "checkin_load: {connections} connections, {}s per phase, loopback",
@@ -94,9 +96,64 @@ async fn run(duration: Duration, connections: usize) {
             stored.len()
         );
     }
+    if postgres {
+        lost_total += postgres_phase(duration, connections, bare_result.per_second()).await;
+    }
     if lost_total > 0 {
         std::process::exit(1);
     }
+}
+
+/// The receiver on a throwaway PostgreSQL cluster (fsync on, synchronous_commit on).
+async fn postgres_phase(duration: Duration, connections: usize, bare_per_second: f64) -> usize {
+    let pg = switchboard_core::test_postgres::TestPostgres::start();
+    let url = pg.database().await;
+    let mut receiver = Server::start(postgres_receiver_command(&url));
+    let result = load(&receiver.url, connections, duration, "P").await;
+    receiver.kill9();
+    result.print("checkin-receiver (PostgreSQL)");
+    println!(
+        "  ratio to bare warp: {:.1}%; rows stored: {} (201s: {})",
+        100.0 * result.per_second() / bare_per_second.max(1.0),
+        postgres_hashes(&url).await.len(),
+        result.acked.len()
+    );
+    let url = pg.database().await;
+    let mut receiver = Server::start(postgres_receiver_command(&url));
+    let target = receiver.url.clone();
+    let loader =
+        tokio::spawn(async move { load(&target, connections, Duration::from_secs(30), "Q").await });
+    tokio::time::sleep(duration.min(Duration::from_secs(2))).await;
+    receiver.kill9();
+    let killed = loader.await.expect("load task");
+    let stored = postgres_hashes(&url).await;
+    let lost = killed.acked.iter().filter(|h| !stored.contains(*h)).count();
+    println!(
+        "  kill -9 under load: {} acknowledged (201), {} rows in the database, {lost} acknowledged check-ins lost",
+        killed.acked.len(),
+        stored.len()
+    );
+    lost
+}
+
+fn postgres_receiver_command(url: &str) -> Command {
+    let mut command = receiver_command(std::path::Path::new("unused.db"), "full");
+    command.env("CHECKIN_DATABASE_URL", url);
+    command
+}
+
+async fn postgres_hashes(url: &str) -> HashSet<String> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("connect to the benchmark database");
+    tokio::spawn(connection);
+    client
+        .query("SELECT packet_hash FROM checkins", &[])
+        .await
+        .expect("query")
+        .into_iter()
+        .map(|row| row.get(0))
+        .collect()
 }
 
 struct Server {
@@ -144,9 +201,9 @@ fn receiver_command(db: &std::path::Path, sync: &str) -> Command {
         .arg("checkin-receiver")
         .env("CHECKIN_API_SECRET", "s3cret")
         .env("CHECKIN_PORT", "0")
+        .env_remove("CHECKIN_DATABASE_URL")
         .env("CHECKIN_DB_PATH", db)
         .env("CHECKIN_SQLITE_SYNC", sync)
-        .env_remove("CHECKIN_DATABASE_URL")
         .env("SWITCHBOARD_LOG", "warn");
     command
 }
