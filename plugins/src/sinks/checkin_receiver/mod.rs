@@ -21,7 +21,7 @@ use switchboard_core::{Context, Event, ListenerAddr, Plugin, PluginBuilder, Rout
 
 pub use auth::{verify_token, Secret};
 pub use db::{DbTarget, ReceiverDb, ReceiverDbError, SqliteSync};
-pub use routes::{receiver_filter, serve, Receiver, ReceiverFilter, MAX_BODY};
+pub use routes::{receiver_filter, serve, sink_filter, Receiver, ReceiverFilter, MAX_BODY};
 pub use settings::{ReceiverSettings, SettingsError};
 pub use validate::{parse_checkin, BodyError, CheckinRecord};
 
@@ -142,6 +142,6 @@ impl Sink for CheckinReceiverSink {
                     }),
                 ));
             });
-        receiver_filter(Arc::new(receiver))
+        sink_filter(Arc::new(receiver))
     }
 }

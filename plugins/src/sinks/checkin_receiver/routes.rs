@@ -65,8 +65,32 @@ impl Receiver {
 
 pub type ReceiverFilter = warp::filters::BoxedFilter<(warp::reply::Response,)>;
 
-/// Every request, whatever its method or path, is answered by this filter (never rejected).
+/// Every request, whatever its method or path, is answered by this filter (never rejected):
+/// the standalone receiver, which owns its listener.
 pub fn receiver_filter(receiver: Arc<Receiver>) -> ReceiverFilter {
+    handler(receiver).boxed()
+}
+
+/// Only `GET` and `POST` on `/` and `/checkins`; anything else is rejected so that other
+/// sinks on a shared listener get to answer it.
+pub fn sink_filter(receiver: Arc<Receiver>) -> ReceiverFilter {
+    let own_route = warp::method()
+        .and(warp::path::full())
+        .and_then(|method: Method, path: warp::path::FullPath| async move {
+            let routed = matches!(path.as_str(), "/" | "/checkins");
+            if routed && (method == Method::GET || method == Method::POST) {
+                Ok(())
+            } else {
+                Err(warp::reject::not_found())
+            }
+        })
+        .untuple_one();
+    own_route.and(handler(receiver)).boxed()
+}
+
+fn handler(
+    receiver: Arc<Receiver>,
+) -> impl Filter<Extract = (warp::reply::Response,), Error = warp::Rejection> + Clone {
     warp::method()
         .and(warp::path::full())
         .and(warp::header::headers_cloned())
@@ -75,7 +99,6 @@ pub fn receiver_filter(receiver: Arc<Receiver>) -> ReceiverFilter {
             let receiver = receiver.clone();
             async move { handle(&receiver, method, path.as_str(), &headers, body).await }
         })
-        .boxed()
 }
 
 enum Body {

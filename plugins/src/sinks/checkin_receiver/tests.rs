@@ -260,6 +260,21 @@ async fn the_sink_publishes_each_stored_check_in_on_the_bus() {
     .await
     .expect("a checkin.received event");
     assert_eq!(event.payload["username"], "HOWL");
+    // On a shared listener, other paths and methods are left to other sinks.
+    for (method, path) in [
+        ("POST", "/other"),
+        ("GET", "/webhook"),
+        ("PUT", "/checkins"),
+    ] {
+        let request = warp::test::request().method(method).path(path);
+        assert!(!request.matches(&filter).await, "{method} {path}");
+    }
+    assert!(
+        warp::test::request()
+            .path("/checkins")
+            .matches(&filter)
+            .await
+    );
 }
 
 #[test]
