@@ -160,3 +160,56 @@ fn a_bad_timezone_is_a_config_error_with_file_and_line() {
         "{err}"
     );
 }
+
+#[test]
+fn two_bots_sharing_a_postgres_store_record_one_check_in() {
+    let pg = switchboard_core::test_postgres::TestPostgres::start();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let url = runtime.block_on(pg.database());
+    let config = format!(
+        "[Bot]\ntimezone = UTC\n\n[Store]\ndatabase_url = {url}\n\n[Connector.console.console]\n\n\
+         [CheckIn]\ncheck_in_days = daily\n"
+    );
+    let first = Scratch::new();
+    first.write("config.ini", &config);
+    let bot = hear_check_in(&first);
+    let (status, err) = bot.finish();
+    assert!(status.success(), "{err}");
+
+    let second = Scratch::new();
+    second.write("config.ini", &config);
+    let mut bot = second.spawn(&["console", "--config", "config.ini"]);
+    bot.say(LINE);
+    bot.say("!checkins");
+    assert_eq!(
+        bot.next_line(),
+        "[@console] 1 check-in on #meshmonday today: HOWL"
+    );
+    let (status, err) = bot.finish();
+    assert!(status.success(), "{err}");
+    assert_eq!(list_json(&second, &[]).len(), 1);
+    // Neither bot wrote a SQLite store.
+    assert!(!first.path().join("data/switchboard.db").exists());
+}
+
+#[test]
+fn an_unreachable_database_url_is_a_clear_error_without_the_password() {
+    let scratch = Scratch::new();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    scratch.write(
+        "config.ini",
+        &format!("[Store]\ndatabase_url = postgres://bot:hunter2@127.0.0.1:{port}/switchboard\n"),
+    );
+    let output = scratch.run(&["checkin", "list", "--config", "config.ini"], b"");
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert!(
+        err.contains(&format!(
+            "cannot connect to postgres://127.0.0.1:{port}/switchboard"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "{err}");
+}
