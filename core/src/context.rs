@@ -61,6 +61,8 @@ pub(crate) struct Shared {
     pub commands: ArcSwap<CommandTable>,
     pub plugins: ArcSwap<Vec<PluginRecord>>,
     pub ignore: IgnoreList,
+    pub sink_counters: crate::http::SinkCounterTable,
+    pub background: tokio_util::task::TaskTracker,
     pub info: BotInfo,
     pub control: Arc<dyn BotControl>,
     pub shutdown: CancellationToken,
@@ -102,6 +104,8 @@ impl Context {
             bus: Bus::default(),
             http: reqwest::Client::new(),
             ignore: IgnoreList::empty(store.clone()),
+            sink_counters: Default::default(),
+            background: Default::default(),
             store,
             outbound: ArcSwap::from_pointee(HashMap::new()),
             config: ArcSwap::from_pointee(Config::default()),
@@ -192,6 +196,17 @@ impl Context {
 
     pub fn ignore_list(&self) -> &IgnoreList {
         &self.shared.ignore
+    }
+
+    /// Work that must finish before the bot exits (such as writing idempotency keys): shutdown
+    /// waits for these tasks after the sinks and services have stopped.
+    pub fn background_tasks(&self) -> &tokio_util::task::TaskTracker {
+        &self.shared.background
+    }
+
+    /// Every sink's request counters, by sink name.
+    pub fn sink_counters(&self) -> &crate::http::SinkCounterTable {
+        &self.shared.sink_counters
     }
 
     pub fn info(&self) -> &BotInfo {

@@ -8,6 +8,7 @@ pub mod connector;
 pub mod context;
 pub mod dispatch;
 pub mod event;
+pub mod http;
 pub mod ignore;
 pub mod outbound;
 pub mod plugin;

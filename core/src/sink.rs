@@ -30,10 +30,16 @@ pub struct RouteSpec {
 }
 
 impl RouteSpec {
+    /// `/a/` and `/a` are one route (both are served), so the trailing slash is dropped.
     pub fn new(method: &str, path: &str) -> Self {
+        let trimmed = path.trim_end_matches('/');
         RouteSpec {
             method: method.to_uppercase(),
-            path: path.to_string(),
+            path: if trimmed.is_empty() {
+                "/".into()
+            } else {
+                trimmed.to_string()
+            },
         }
     }
 }
@@ -44,10 +50,17 @@ pub trait Sink: Send + Sync + 'static {
     /// The instance name, e.g. `jsonrpc` or `jsonrpc.alerts`.
     fn name(&self) -> &str;
     fn listener(&self) -> ListenerAddr;
+    /// The certificate and key when the listener speaks TLS.
+    fn tls(&self) -> Option<crate::http::TlsFiles> {
+        None
+    }
     /// How the listener is served (e.g. `tls: cert.pem` or `plain`). Sinks share an address
     /// only when they agree on this; otherwise the registry refuses the later one.
     fn listener_settings(&self) -> String {
-        "plain".into()
+        match self.tls() {
+            Some(files) => format!("tls: {}", files.certfile.display()),
+            None => "plain".into(),
+        }
     }
     /// The routes, for the registry; `filter` must answer exactly these.
     fn routes(&self) -> Vec<RouteSpec>;

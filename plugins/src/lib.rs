@@ -15,5 +15,7 @@ pub fn builtins() -> Vec<Arc<dyn Plugin>> {
     plugins.push(Arc::new(connectors::console::ConsolePlugin));
     plugins.push(Arc::new(services::checkin::CheckinPlugin));
     plugins.push(Arc::new(sinks::checkin_receiver::CheckinReceiverPlugin));
+    plugins.push(Arc::new(sinks::jsonrpc::JsonRpcPlugin));
+    plugins.push(Arc::new(sinks::webhook::WebhookPlugin));
     plugins
 }

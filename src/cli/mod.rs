@@ -3,6 +3,7 @@
 mod check_config;
 mod checkin;
 mod checkin_receiver;
+mod gen_cert;
 pub mod logging;
 mod plugin_table;
 mod start;
@@ -61,6 +62,8 @@ pub enum Command {
     /// Run the check-in API receiver (env CHECKIN_API_SECRET, CHECKIN_PORT, CHECKIN_BIND,
     /// CHECKIN_DB_PATH, CHECKIN_DATABASE_URL), as the original checkin_receiver.py.
     CheckinReceiver,
+    /// Write a self-signed certificate and key (PEM) for a TLS sink listener.
+    GenCert(gen_cert::GenCertArgs),
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
@@ -71,5 +74,6 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Plugins { config, json } => plugin_table::run(config, json),
         Command::Checkin(command) => checkin::run(command).await,
         Command::CheckinReceiver => checkin_receiver::run().await,
+        Command::GenCert(args) => gen_cert::run(args),
     }
 }

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod http;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
@@ -48,13 +50,7 @@ impl Scratch {
 
     /// Runs to completion with `input` on stdin.
     pub fn run(&self, args: &[&str], input: &[u8]) -> Output {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start switchboard");
+        let mut child = self.start(args);
         let mut stdin = child.stdin.take().expect("stdin");
         stdin.write_all(input).expect("write stdin");
         drop(stdin);
@@ -63,21 +59,22 @@ impl Scratch {
 
     /// Starts the binary with stdin kept open, for interactive tests.
     pub fn spawn(&self, args: &[&str]) -> Session {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start switchboard");
-        let stdin = child.stdin.take();
-        let stdout = lines_of(child.stdout.take().expect("stdout"));
-        Session {
-            child,
-            stdin,
-            stdout,
-        }
+        Session::start(self.command(args))
     }
+
+    fn start(&self, args: &[&str]) -> Child {
+        piped(self.command(args))
+    }
+}
+
+/// Starts `command` with stdin, stdout and stderr piped.
+fn piped(mut command: Command) -> Child {
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start switchboard")
 }
 
 fn lines_of(stdout: ChildStdout) -> mpsc::Receiver<String> {
@@ -115,6 +112,18 @@ pub struct Session {
 }
 
 impl Session {
+    /// Starts `command` (e.g. from [`Scratch::command`] with extra environment) with stdin open.
+    pub fn start(command: Command) -> Session {
+        let mut child = piped(command);
+        let stdin = child.stdin.take();
+        let stdout = lines_of(child.stdout.take().expect("stdout"));
+        Session {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+
     pub fn say(&mut self, line: &str) {
         let stdin = self.stdin.as_mut().expect("stdin still open");
         writeln!(stdin, "{line}").expect("write line");

@@ -21,6 +21,8 @@ pub enum StartupError {
     Strict(String),
     #[error("{0}")]
     Store(#[from] crate::store::StoreError),
+    #[error("{0}")]
+    Listener(#[from] crate::http::ListenerError),
 }
 
 pub struct Assembly {

@@ -44,6 +44,8 @@ pub(crate) async fn build(parts: Parts<'_>) -> Result<Arc<Shared>, StoreError> {
         commands: ArcSwap::from_pointee(parts.registry.commands.clone()),
         plugins: ArcSwap::from_pointee(parts.registry.plugins.clone()),
         ignore,
+        sink_counters: Default::default(),
+        background: Default::default(),
         info: BotInfo {
             name: parts.bot_name,
             version: parts.version,

@@ -57,6 +57,14 @@ pub trait Store: Send + Sync + 'static {
     async fn get(&self, scope: &str, key: &str) -> Result<Option<String>, StoreError>;
     /// Inserts, or overwrites the value already under `key`.
     async fn put(&self, scope: &str, key: &str, value: &str) -> Result<(), StoreError>;
+    /// Inserts or overwrites several keys at once: all or none, in one transaction where the
+    /// backend has them (so a burst of writes costs one commit).
+    async fn put_many(&self, scope: &str, entries: &[(String, String)]) -> Result<(), StoreError> {
+        for (key, value) in entries {
+            self.put(scope, key, value).await?;
+        }
+        Ok(())
+    }
     /// true when a row was deleted
     async fn delete(&self, scope: &str, key: &str) -> Result<bool, StoreError>;
     /// every (key, value) in the scope, sorted by key
@@ -91,6 +99,10 @@ impl ScopedStore {
 
     pub async fn put(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.store.put(&self.scope, key, value).await
+    }
+
+    pub async fn put_many(&self, entries: &[(String, String)]) -> Result<(), StoreError> {
+        self.store.put_many(&self.scope, entries).await
     }
 
     pub async fn delete(&self, key: &str) -> Result<bool, StoreError> {

@@ -198,6 +198,28 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    /// All in one transaction: one commit for the lot.
+    async fn put_many(&self, scope: &str, entries: &[(String, String)]) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let err = backend_err("put_many", scope);
+        let tx = client.transaction().await.map_err(&err)?;
+        let stmt = tx
+            .prepare_cached(
+                "INSERT INTO kv (scope, key, value, updated_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (scope, key)
+                 DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            )
+            .await
+            .map_err(&err)?;
+        let now = unix_now();
+        for (key, value) in entries {
+            tx.execute(&stmt, &[&scope, key, value, &now])
+                .await
+                .map_err(&err)?;
+        }
+        tx.commit().await.map_err(&err)
+    }
+
     async fn delete(&self, scope: &str, key: &str) -> Result<bool, StoreError> {
         let client = self.client().await?;
         let stmt = client

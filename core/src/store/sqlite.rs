@@ -191,6 +191,27 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn put_many(&self, scope: &str, entries: &[(String, String)]) -> Result<(), StoreError> {
+        let s = scope.to_owned();
+        let entries = entries.to_vec();
+        self.run("put_many", scope, move |conn| {
+            let tx = conn.unchecked_transaction()?;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO kv (scope, key, value, updated_at) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (scope, key)
+                     DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                )?;
+                let now = unix_now();
+                for (k, v) in &entries {
+                    insert.execute(params![s, k, v, now])?;
+                }
+            }
+            tx.commit()
+        })
+        .await
+    }
+
     async fn delete(&self, scope: &str, key: &str) -> Result<bool, StoreError> {
         let (s, k) = (scope.to_owned(), key.to_owned());
         self.run("delete", scope, move |conn| {

@@ -22,6 +22,7 @@ pub(crate) async fn store_contract(store: Arc<dyn Store>) {
     }
     missing_keys(store.as_ref()).await;
     put_overwrites(store.as_ref()).await;
+    put_many_writes_every_entry(store.as_ref()).await;
     scopes_are_isolated(store.as_ref()).await;
     delete_reports_whether_a_row_went(store.as_ref()).await;
     list_is_sorted_by_key(store.as_ref()).await;
@@ -49,6 +50,20 @@ async fn put_overwrites(store: &dyn Store) {
     store.put(A, "k", "v2").await.unwrap();
     assert_eq!(store.get(A, "k").await.unwrap().as_deref(), Some("v2"));
     assert_eq!(store.list(A).await.unwrap(), pairs(&[("k", "v2")]));
+    clear(store, A).await;
+}
+
+async fn put_many_writes_every_entry(store: &dyn Store) {
+    store.put(A, "b", "old").await.unwrap();
+    store
+        .put_many(A, &pairs(&[("a", "1"), ("b", "2"), ("c", "3")]))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.list(A).await.unwrap(),
+        pairs(&[("a", "1"), ("b", "2"), ("c", "3")])
+    );
+    store.put_many(A, &[]).await.unwrap();
     clear(store, A).await;
 }
 

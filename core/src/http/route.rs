@@ -1,0 +1,130 @@
+//! The warp filter for a [`RouteSpec`]: the registry's claim and the server's match come from
+//! the same value. `/a/b` and `/a/b/` are the same route; `{name}` matches one non-empty segment.
+
+use warp::filters::path::FullPath;
+use warp::filters::BoxedFilter;
+use warp::http::Method;
+use warp::Filter;
+
+use super::reply::MethodNotAllowed;
+use crate::sink::RouteSpec;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Literal(String),
+    Param,
+}
+
+fn segments(path: &str) -> Vec<&str> {
+    let path = path.strip_prefix('/').unwrap_or(path);
+    let path = path.strip_suffix('/').unwrap_or(path);
+    if path.is_empty() {
+        Vec::new()
+    } else {
+        path.split('/').collect()
+    }
+}
+
+fn pattern(path: &str) -> Vec<Segment> {
+    segments(path)
+        .into_iter()
+        .map(|s| {
+            if s.starts_with('{') && s.ends_with('}') {
+                Segment::Param
+            } else {
+                Segment::Literal(s.to_string())
+            }
+        })
+        .collect()
+}
+
+fn matches(pattern: &[Segment], path: &str) -> bool {
+    let given = segments(path);
+    given.len() == pattern.len()
+        && pattern.iter().zip(given).all(|(p, g)| match p {
+            Segment::Literal(l) => l == g,
+            Segment::Param => !g.is_empty(),
+        })
+}
+
+/// Matches the route's path (404 otherwise) and method (405 otherwise); extracts nothing.
+pub fn route_filter(route: &RouteSpec) -> BoxedFilter<()> {
+    let method = Method::from_bytes(route.method.as_bytes()).unwrap_or(Method::POST);
+    let pattern = pattern(&route.path);
+    warp::method()
+        .and(warp::path::full())
+        .and_then(move |m: Method, path: FullPath| {
+            let answer = if !matches(&pattern, path.as_str()) {
+                Err(warp::reject::not_found())
+            } else if m != method {
+                Err(warp::reject::custom(MethodNotAllowed))
+            } else {
+                Ok(())
+            };
+            async move { answer }
+        })
+        .untuple_one()
+        .boxed()
+}
+
+/// The request path's segments, percent-decoded (a segment that is not UTF-8 stays as sent).
+pub fn path_segments(path: &str) -> Vec<String> {
+    segments(path)
+        .into_iter()
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8()
+                .map(|c| c.into_owned())
+                .unwrap_or_else(|_| s.to_string())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trailing_slashes_and_params() {
+        let p = pattern("/{conversation}");
+        assert!(matches(&p, "/general"));
+        assert!(matches(&p, "/general/"));
+        assert!(!matches(&p, "/"));
+        assert!(!matches(&p, "/a/b"));
+        let p = pattern("/hooks/github");
+        assert!(matches(&p, "/hooks/github/"));
+        assert!(!matches(&p, "/hooks/gitlab"));
+        assert!(matches(&pattern("/"), "/"));
+    }
+
+    #[test]
+    fn segments_are_percent_decoded() {
+        assert_eq!(path_segments("/%23general/"), vec!["#general"]);
+        assert_eq!(path_segments("/@alice"), vec!["@alice"]);
+    }
+
+    #[tokio::test]
+    async fn wrong_method_is_405_and_wrong_path_404() {
+        let filter = route_filter(&RouteSpec::new("POST", "/{c}"))
+            .map(|| "ok")
+            .recover(super::super::reply::unmatched);
+        let get = warp::test::request()
+            .method("GET")
+            .path("/x")
+            .reply(&filter)
+            .await;
+        assert_eq!(get.status(), 405);
+        let deep = warp::test::request()
+            .method("POST")
+            .path("/x/y")
+            .reply(&filter)
+            .await;
+        assert_eq!(deep.status(), 404);
+        let ok = warp::test::request()
+            .method("POST")
+            .path("/x/")
+            .reply(&filter)
+            .await;
+        assert_eq!(ok.status(), 200);
+    }
+}

@@ -1,0 +1,168 @@
+//! The hangoutsbot-compatible JSON sink: `POST /<conversation id>[/]` with
+//! `{"echo": text, "image": {"base64encoded": ..., "filename": ...}}` posts to that conversation.
+//! Answers `200 OK` (text/html, like the original's async sink) once the message is queued;
+//! bad input gets 400 with a JSON reason where the original answered 500.
+
+mod config;
+mod payload;
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use switchboard_core::config::{ConfigError, SectionSpec};
+use switchboard_core::http::{signing, Answer, HandlerResult, Intake, Refusal, SinkRequest};
+use switchboard_core::sink::SinkFilter;
+use switchboard_core::{
+    Context, Event, ListenerAddr, Plugin, PluginBuilder, RouteSpec, Sink, Target,
+};
+use warp::http::StatusCode;
+use warp::Reply;
+
+use super::conversation_of;
+pub use config::{sections, JsonRpcConfig};
+pub use payload::{parse, Image, Payload, PayloadError};
+
+pub struct JsonRpcPlugin;
+
+impl Plugin for JsonRpcPlugin {
+    fn name(&self) -> &str {
+        "jsonrpc"
+    }
+
+    fn config_sections(&self) -> Vec<SectionSpec> {
+        sections()
+    }
+
+    fn build(&self, builder: &mut PluginBuilder<'_>) -> Result<(), ConfigError> {
+        let config = builder.config();
+        let specs = sections();
+        let (base, named) = (&specs[0], &specs[1]);
+        let mut found = Vec::new();
+        if config.section(config::SECTION).is_some() {
+            found.push(("jsonrpc".to_string(), config.view(config::SECTION, base)));
+        }
+        for name in config.instances(named) {
+            let section = format!("{}.{name}", config::SECTION);
+            found.push((format!("jsonrpc.{name}"), config.view(&section, named)));
+        }
+        let mut sinks = Vec::new();
+        for (name, view) in found {
+            if view.enabled() {
+                sinks.push(JsonRpcSink {
+                    config: JsonRpcConfig::read(&name, &view, config)?,
+                });
+            }
+        }
+        for sink in sinks {
+            builder.add_sink(sink);
+        }
+        Ok(())
+    }
+}
+
+pub struct JsonRpcSink {
+    config: JsonRpcConfig,
+}
+
+impl Sink for JsonRpcSink {
+    fn name(&self) -> &str {
+        &self.config.name
+    }
+
+    fn listener(&self) -> ListenerAddr {
+        self.config.listener.addr.clone()
+    }
+
+    fn tls(&self) -> Option<switchboard_core::http::TlsFiles> {
+        self.config.listener.tls.clone()
+    }
+
+    fn routes(&self) -> Vec<RouteSpec> {
+        vec![RouteSpec::new("POST", "/{conversation}")]
+    }
+
+    fn filter(&self, ctx: Context) -> SinkFilter {
+        let intake = Intake::new(
+            &self.config.name,
+            self.config.listener.limits.clone(),
+            ctx.sink_counters().for_sink(&self.config.name),
+        );
+        let handler = Arc::new(Handler {
+            sink: self.config.name.clone(),
+            connector: self.config.connector.clone(),
+            api_key: self
+                .config
+                .api_key
+                .as_ref()
+                .map(|k| signing::Secret::new(k.as_bytes())),
+            ctx,
+        });
+        intake.serve(&self.routes()[0], move |request| {
+            let handler = handler.clone();
+            async move { handler.handle(request).await }
+        })
+    }
+}
+
+struct Handler {
+    sink: String,
+    connector: String,
+    api_key: Option<signing::Secret>,
+    ctx: Context,
+}
+
+impl Handler {
+    async fn handle(&self, request: SinkRequest) -> HandlerResult {
+        if let Some(key) = &self.api_key {
+            signing::verify_bearer(std::slice::from_ref(key), request.header("authorization"))
+                .map_err(|e| {
+                    Refusal::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string())
+                })?;
+        }
+        let id = request
+            .path_segments()
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        let conversation = conversation_of(&id).ok_or_else(|| {
+            Refusal::bad_request("bad_conversation", "the path must name a conversation")
+        })?;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let payload = parse(&request.body, now)
+            .map_err(|e| Refusal::bad_request("bad_payload", e.to_string()))?;
+        let target = Target {
+            connector: self.connector.clone(),
+            conversation,
+        };
+        if let Some(image) = &payload.image {
+            use base64::Engine;
+            self.ctx.publish(Event::custom(
+                "sink.image",
+                serde_json::json!({
+                    "sink": self.sink,
+                    "connector": target.connector,
+                    "conversation": target.conversation.to_string(),
+                    "filename": image.filename,
+                    "base64": base64::engine::general_purpose::STANDARD.encode(&image.bytes),
+                }),
+            ));
+        }
+        self.ctx
+            .send(target, payload.message())
+            .await
+            .map_err(|e| {
+                Refusal::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "not_delivered",
+                    e.to_string(),
+                )
+            })?;
+        Ok(Answer::Accepted(
+            warp::reply::with_header("OK", "content-type", "text/html; charset=utf-8")
+                .into_response(),
+        ))
+    }
+}

@@ -1,0 +1,155 @@
+//! Signed webhooks to chat: each `[Sink.webhook.NAME]` is one route that verifies its caller
+//! (Standard Webhooks, GitHub, Stripe, plain HMAC, bearer), drops redeliveries by their
+//! delivery id, renders the JSON body through a template and queues the message. Answers 202
+//! at once (200 for a duplicate); posting to chat happens after the response.
+
+mod config;
+mod template;
+mod verify;
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use switchboard_core::config::{ConfigError, SectionSpec};
+use switchboard_core::http::{
+    json_ok, Answer, HandlerResult, IdempotencyKeys, Intake, Refusal, SinkRequest, TlsFiles,
+};
+use switchboard_core::sink::SinkFilter;
+use switchboard_core::{
+    Context, ListenerAddr, Plugin, PluginBuilder, RouteSpec, ScopedStore, Sink,
+};
+use warp::http::StatusCode;
+
+pub use config::{section, WebhookConfig};
+pub use template::MessageTemplate;
+pub use verify::{Mode, Verifier};
+
+pub struct WebhookPlugin;
+
+impl Plugin for WebhookPlugin {
+    fn name(&self) -> &str {
+        "webhook"
+    }
+
+    fn config_sections(&self) -> Vec<SectionSpec> {
+        vec![section()]
+    }
+
+    fn build(&self, builder: &mut PluginBuilder<'_>) -> Result<(), ConfigError> {
+        let config = builder.config();
+        let spec = section();
+        let mut sinks = Vec::new();
+        for name in config.instances(&spec) {
+            let view = config.view(&format!("Sink.webhook.{name}"), &spec);
+            if view.enabled() {
+                sinks.push(WebhookSink {
+                    config: Arc::new(WebhookConfig::read(name, &view, config)?),
+                });
+            }
+        }
+        for sink in sinks {
+            builder.add_sink(sink);
+        }
+        Ok(())
+    }
+}
+
+pub struct WebhookSink {
+    config: Arc<WebhookConfig>,
+}
+
+impl Sink for WebhookSink {
+    fn name(&self) -> &str {
+        &self.config.name
+    }
+
+    fn listener(&self) -> ListenerAddr {
+        self.config.listener.addr.clone()
+    }
+
+    fn tls(&self) -> Option<TlsFiles> {
+        self.config.listener.tls.clone()
+    }
+
+    fn routes(&self) -> Vec<RouteSpec> {
+        vec![RouteSpec::new("POST", &self.config.path)]
+    }
+
+    fn filter(&self, ctx: Context) -> SinkFilter {
+        let name = &self.config.name;
+        let intake = Intake::new(
+            name,
+            self.config.listener.limits.clone(),
+            ctx.sink_counters().for_sink(name),
+        );
+        let handler = Arc::new(Handler {
+            keys: IdempotencyKeys::new(
+                ScopedStore::new(ctx.store(), format!("sink:{name}:delivered")),
+                self.config.dedupe_window,
+                ctx.background_tasks().clone(),
+            ),
+            config: self.config.clone(),
+            ctx,
+        });
+        intake.serve(&self.routes()[0], move |request| {
+            let handler = handler.clone();
+            async move { handler.handle(request).await }
+        })
+    }
+}
+
+struct Handler {
+    config: Arc<WebhookConfig>,
+    keys: IdempotencyKeys,
+    ctx: Context,
+}
+
+fn unavailable(message: String) -> Refusal {
+    Refusal::new(StatusCode::SERVICE_UNAVAILABLE, "not_delivered", message)
+}
+
+impl Handler {
+    async fn handle(&self, request: SinkRequest) -> HandlerResult {
+        let header_key = self.config.verifier.verify(&request, SystemTime::now())?;
+        let body: serde_json::Value = serde_json::from_slice(&request.body)
+            .map_err(|e| Refusal::bad_request("bad_json", format!("the body is not JSON: {e}")))?;
+        let key = match self.config.verifier.mode {
+            Mode::Stripe => body.get("id").and_then(|v| v.as_str()).map(str::to_string),
+            _ => header_key,
+        };
+        let text = self
+            .config
+            .template
+            .render(&body)
+            .map_err(|m| Refusal::bad_request("bad_payload", m))?;
+        if text.is_empty() {
+            return Err(Refusal::bad_request(
+                "empty_message",
+                "the template rendered an empty message for this body",
+            ));
+        }
+        if let Some(key) = &key {
+            let first =
+                self.keys.first_time(key).await.map_err(|e| {
+                    unavailable(format!("the delivery id could not be recorded: {e}"))
+                })?;
+            if !first {
+                return Ok(Answer::Duplicate(json_ok(
+                    StatusCode::OK,
+                    &serde_json::json!({"status": 200, "duplicate": true, "id": key}),
+                )));
+            }
+        }
+        if let Err(e) = self.ctx.send(self.config.target.clone(), text).await {
+            if let Some(key) = &key {
+                // Let the sender's retry through: nothing was delivered.
+                let _ = self.keys.forget(key).await;
+            }
+            return Err(unavailable(e.to_string()));
+        }
+        Ok(Answer::Accepted(json_ok(
+            StatusCode::ACCEPTED,
+            &serde_json::json!({"status": 202, "accepted": true, "id": key, "request_id": request.request_id}),
+        )))
+    }
+}
