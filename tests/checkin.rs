@@ -213,3 +213,33 @@ fn an_unreachable_database_url_is_a_clear_error_without_the_password() {
     );
     assert!(!err.contains("hunter2"), "{err}");
 }
+
+#[test]
+fn the_bot_serves_the_receiver_as_a_sink_and_its_own_flush_lands_there() {
+    use support::http::{client, free_port, json_of, wait_for_port};
+    let port = free_port();
+    let scratch = Scratch::new();
+    scratch.write(
+        "config.ini",
+        &format!(
+            "[Bot]\ntimezone = UTC\n\n[Connector.console.console]\n\n\
+             [CheckIn]\ncheck_in_days = daily\napi_url = http://127.0.0.1:{port}/checkins\napi_key = s3cret\n\n\
+             [Sink.checkin_receiver]\nport = {port}\nsecret = s3cret\ndb_path = received.db\n"
+        ),
+    );
+    let bot = hear_check_in(&scratch);
+    wait_for_port(port);
+    let health = client()
+        .get(format!("http://127.0.0.1:{port}/checkins"))
+        .send()
+        .expect("health check");
+    assert_eq!(json_of(health), (200, serde_json::json!({"status": "ok"})));
+
+    let flushed = scratch.run(&["checkin", "flush", "--config", "config.ini"], b"");
+    assert!(flushed.status.success(), "flush: {}", stderr(&flushed));
+    let rows = receiver_rows(&scratch.path().join("received.db"));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].1, "HOWL");
+    let (status, err) = bot.finish();
+    assert!(status.success(), "{err}");
+}
