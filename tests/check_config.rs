@@ -20,7 +20,7 @@ fn no_config_at_all_checks_the_built_in_defaults() {
     assert!(output.status.success());
     assert_eq!(
         String::from_utf8_lossy(&output.stdout).trim(),
-        "config OK (built-in defaults): 11 plugins, 9 commands, 1 connectors, 0 services, 0 sinks"
+        "config OK (built-in defaults): 13 plugins, 9 commands, 1 connectors, 0 services, 0 sinks"
     );
 }
 

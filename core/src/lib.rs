@@ -19,7 +19,9 @@ pub mod service;
 pub mod sink;
 pub mod store;
 pub mod suggest;
+pub mod test_postgres;
 pub mod testbot;
+pub mod timezone;
 
 pub use bus::{Bus, Subscription};
 pub use command::{Command, CommandError, CommandSpec, Cooldown, Invocation, Reply};
@@ -29,7 +31,7 @@ pub use event::{Conversation, Custom, Delivery, Event, Message, Outbound, StateC
 pub use plugin::{Plugin, PluginBuilder, PluginParts, Source};
 pub use service::{Health, Service, ServiceError};
 pub use sink::{ListenerAddr, RouteSpec, Sink};
-pub use store::{ScopedStore, SqliteStore, Store, StoreError};
+pub use store::{PostgresStore, ScopedStore, SqliteStore, Store, StoreError};
 pub use testbot::TestBot;
 
 /// Re-exported so plugins implement the traits with the same macro version.

@@ -2,6 +2,7 @@
 
 pub mod commands;
 pub mod connectors;
+pub mod services;
 pub mod sinks;
 
 use std::sync::Arc;
@@ -12,6 +13,8 @@ use switchboard_core::Plugin;
 pub fn builtins() -> Vec<Arc<dyn Plugin>> {
     let mut plugins = commands::all();
     plugins.push(Arc::new(connectors::console::ConsolePlugin));
+    plugins.push(Arc::new(services::checkin::CheckinPlugin));
+    plugins.push(Arc::new(sinks::checkin_receiver::CheckinReceiverPlugin));
     plugins.push(Arc::new(sinks::jsonrpc::JsonRpcPlugin));
     plugins.push(Arc::new(sinks::webhook::WebhookPlugin));
     plugins

@@ -1,6 +1,8 @@
 //! Subcommands and their options.
 
 mod check_config;
+mod checkin;
+mod checkin_receiver;
 mod gen_cert;
 pub mod logging;
 mod plugin_table;
@@ -54,6 +56,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The check-in collector's store: list check-ins, or flush them to the API now.
+    #[command(subcommand)]
+    Checkin(checkin::CheckinCommand),
+    /// Run the check-in API receiver (env CHECKIN_API_SECRET, CHECKIN_PORT, CHECKIN_BIND,
+    /// CHECKIN_DB_PATH, CHECKIN_DATABASE_URL), as the original checkin_receiver.py.
+    CheckinReceiver,
     /// Write a self-signed certificate and key (PEM) for a TLS sink listener.
     GenCert(gen_cert::GenCertArgs),
 }
@@ -64,6 +72,8 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Console(args) => start::run(args, true).await,
         Command::CheckConfig(args) => check_config::run(args).await,
         Command::Plugins { config, json } => plugin_table::run(config, json).await,
+        Command::Checkin(command) => checkin::run(command).await,
+        Command::CheckinReceiver => checkin_receiver::run().await,
         Command::GenCert(args) => gen_cert::run(args),
     }
 }

@@ -179,3 +179,64 @@ pub fn stdout_lines(output: &Output) -> Vec<String> {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// A `switchboard checkin-receiver` on a free loopback port, killed on drop.
+pub struct ReceiverProcess {
+    pub child: Child,
+    pub url: String,
+}
+
+impl ReceiverProcess {
+    /// Starts the receiver with these extra environment variables (CHECKIN_API_SECRET is
+    /// `s3cret` unless given) and waits for its "listening on" line.
+    pub fn start(scratch: &Scratch, env: &[(&str, &str)]) -> ReceiverProcess {
+        let mut command = scratch.command(&["checkin-receiver"]);
+        command
+            .env("CHECKIN_API_SECRET", "s3cret")
+            .env("CHECKIN_PORT", "0")
+            .env_remove("CHECKIN_DATABASE_URL")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("start checkin-receiver");
+        let lines = lines_of(child.stdout.take().expect("stdout"));
+        let line = match lines.recv_timeout(STEP) {
+            Ok(line) => line,
+            Err(_) => {
+                let _ = child.kill();
+                let output = child.wait_with_output().expect("receiver output");
+                panic!("the receiver did not start: {}", stderr(&output));
+            }
+        };
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {line:?}"))
+            .to_string();
+        ReceiverProcess { child, url }
+    }
+
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ReceiverProcess {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// Polls `condition` until it holds, failing the test after [`STEP`].
+pub fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + STEP;
+    while !condition() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {STEP:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}

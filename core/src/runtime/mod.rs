@@ -70,7 +70,7 @@ pub async fn run(
     }
     let store: Arc<dyn Store> = match options.store.clone() {
         Some(store) => store,
-        None => Arc::new(SqliteStore::open(&assembly.core.sqlite_path)?),
+        None => open_store(&assembly.core).await?,
     };
 
     let shutdown = CancellationToken::new();
@@ -114,11 +114,20 @@ pub async fn run(
     let dispatch_task = tokio::spawn(dispatch_loop(inbound_rx, dispatcher.clone(), ctx.clone()));
 
     let mut supervisors = Vec::new();
+    let mut first_starts = Vec::new();
     for (plugin, service) in &registry.services {
         let service_ctx = ctx.for_plugin(plugin);
         let state_ctx = ctx.clone();
         let plugin = plugin.clone();
+        let (started_tx, started) = tokio::sync::oneshot::channel::<()>();
+        first_starts.push(started);
+        let started_tx = std::sync::Mutex::new(Some(started_tx));
         let on_state = move |name: &str, state: &ServiceState| {
+            if !matches!(state, ServiceState::Starting) {
+                if let Some(tx) = started_tx.lock().ok().and_then(|mut tx| tx.take()) {
+                    let _ = tx.send(());
+                }
+            }
             if let ServiceState::Failed(why) = state {
                 shared::mark_faulted(&state_ctx, &plugin, why);
             }
@@ -135,6 +144,12 @@ pub async fn run(
             on_state,
         ));
     }
+
+    // Services that subscribe to the bus (the check-in collector) must not miss the first
+    // messages: connectors start once every service's first start is over (bounded).
+    let _ = tokio::time::timeout(STAGE_TIMEOUT, futures::future::join_all(first_starts))
+        .await
+        .map_err(|_| tracing::warn!("starting connectors before every service finished starting"));
 
     // Handlers go in before any input is read, so a signal during startup shuts down cleanly.
     let mut hangup = signal_stream(SignalKind::Hangup);
@@ -241,6 +256,16 @@ pub async fn run(
     sinks::log_counters(&ctx);
     tracing::info!("switchboard stopped");
     Ok(())
+}
+
+/// The store `[Store]` names: PostgreSQL when `database_url` is set, else the SQLite file.
+pub async fn open_store(
+    core: &specs::CoreSettings,
+) -> Result<Arc<dyn Store>, crate::store::StoreError> {
+    Ok(match &core.database_url {
+        Some(url) => Arc::new(crate::store::PostgresStore::connect(url).await?),
+        None => Arc::new(SqliteStore::open(&core.sqlite_path)?),
+    })
 }
 
 async fn dispatch_loop(

@@ -26,6 +26,7 @@ pub fn core_sections() -> Vec<SectionSpec> {
                 KeySpec::new("mention_prefix", Bool, "Whether `NAME: cmd`, `NAME, cmd`, `NAME cmd` and `@NAME cmd` run `cmd` (the name in any case).").default("true"),
                 KeySpec::new("dm_prefix_optional", Bool, "Whether a direct message may leave out the prefix (`ping` instead of `!ping`).").default("true"),
                 KeySpec::new("command_timeout", Duration, "How long a command may run before it is stopped and the user told so.").default("30s"),
+                KeySpec::new("timezone", Text, "The bot's time zone, an IANA name such as `America/Denver`; schedules and days (check-ins) use it. Empty: the system's zone."),
             ],
         ),
         SectionSpec::new(
@@ -39,7 +40,10 @@ pub fn core_sections() -> Vec<SectionSpec> {
         SectionSpec::new(
             STORE,
             "Where the bot keeps what must survive a restart (ignore list, plugin storage).",
-            vec![KeySpec::new("sqlite_path", Text, "The SQLite database file, relative to this file. Written in WAL mode.").default("data/switchboard.db")],
+            vec![
+                KeySpec::new("sqlite_path", Text, "The SQLite database file, relative to this file. Written in WAL mode.").default("data/switchboard.db"),
+                KeySpec::new("database_url", Text, "A `postgres://user:password@host:port/db` URL: when set, the bot keeps its state in PostgreSQL instead of `sqlite_path` (for several instances sharing one database). SWITCHBOARD_DATABASE_URL wins.").env("SWITCHBOARD_DATABASE_URL"),
+            ],
         ),
         SectionSpec::plugin(
             COMMAND,
@@ -76,6 +80,9 @@ pub struct CoreSettings {
     pub bot_name: String,
     pub dispatch_without_admins: DispatchSettings,
     pub sqlite_path: PathBuf,
+    /// When set, the store is PostgreSQL at this URL instead of `sqlite_path`.
+    pub database_url: Option<String>,
+    pub timezone: crate::timezone::BotTimezone,
     pub overrides: HashMap<String, CommandOverride>,
 }
 
@@ -93,6 +100,14 @@ pub fn read(config: &Config) -> (CoreSettings, Vec<ConfigError>) {
     let sqlite = get(store.get("sqlite_path"));
     let (name, prefix) = (or(name, "switchboard"), or(prefix, "!"));
     let sqlite = or(sqlite, "data/switchboard.db");
+    let database_url = store
+        .get_opt::<String>("database_url")
+        .map_err(|e| errors.push(e))
+        .unwrap_or_default()
+        .filter(|url| !url.trim().is_empty());
+    let timezone = bot_timezone(config)
+        .map_err(|e| errors.push(e))
+        .unwrap_or(crate::timezone::BotTimezone::SystemLocal);
     let flag = |key: &str, errors: &mut Vec<ConfigError>| {
         bot.get::<bool>(key)
             .map_err(|e| errors.push(e))
@@ -139,9 +154,35 @@ pub fn read(config: &Config) -> (CoreSettings, Vec<ConfigError>) {
             command_timeout,
         },
         sqlite_path: config.resolve(sqlite),
+        database_url,
+        timezone,
         overrides,
     };
     (settings, errors)
+}
+
+/// `[Bot] timezone`, checked: an IANA name, or empty for the system's zone.
+pub fn bot_timezone(config: &Config) -> Result<crate::timezone::BotTimezone, ConfigError> {
+    let specs = core_sections();
+    let bot = config.view(BOT, spec(&specs, BOT));
+    let Some((raw, origin)) = bot.raw("timezone") else {
+        return Ok(crate::timezone::BotTimezone::SystemLocal);
+    };
+    crate::timezone::BotTimezone::parse(&raw).map_err(|message| {
+        ConfigError::at(origin, message)
+            .in_section(BOT)
+            .for_key("timezone")
+    })
+}
+
+/// `[Bot] name`.
+pub fn bot_name(config: &Config) -> String {
+    let specs = core_sections();
+    let name: String = config
+        .view(BOT, spec(&specs, BOT))
+        .get("name")
+        .unwrap_or_default();
+    or(name, "switchboard")
 }
 
 fn or(value: String, default: &str) -> String {

@@ -4,6 +4,7 @@
 //! The trait carries no backend types so a PostgreSQL backend can implement it and run the
 //! same behaviour suite (`tests::store_contract`).
 
+mod postgres;
 mod sqlite;
 
 #[cfg(test)]
@@ -13,6 +14,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub use postgres::{connect_pool, describe_url, pg_error, PostgresStore};
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +44,8 @@ pub enum StoreError {
         found: u32,
         known: u32,
     },
+    #[error("cannot connect to {target}: {message}")]
+    Connect { target: String, message: String },
     #[error("storage error: {0}")]
     Backend(String),
 }

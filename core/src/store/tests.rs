@@ -214,6 +214,18 @@ async fn contract_file() {
     store_contract(Arc::new(store)).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contract_postgres() {
+    let pg = crate::test_postgres::TestPostgres::start();
+    let url = pg.database().await;
+    let store = PostgresStore::connect(&url).await.unwrap();
+    assert_eq!(store.backend(), "postgres");
+    store_contract(Arc::new(store)).await;
+    // A second instance on the same database finds it migrated and passes again.
+    let again = PostgresStore::connect(&url).await.unwrap();
+    store_contract(Arc::new(again)).await;
+}
+
 #[tokio::test]
 async fn contract_passes_twice_on_the_same_file() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,5 +1,7 @@
-//! The built-in HTTP sinks: `jsonrpc` (hangoutsbot-compatible) and `webhook` (signed webhooks).
+//! The built-in HTTP sinks: `jsonrpc` (hangoutsbot-compatible), `webhook` (signed webhooks) and
+//! `checkin_receiver` (the check-in API).
 
+pub mod checkin_receiver;
 pub mod jsonrpc;
 mod target;
 pub mod webhook;

@@ -1,0 +1,372 @@
+//! Load script for the check-in receiver, loopback only, bounded in time (about 30 s).
+//!
+//!     cargo bench --bench checkin_load [-- --seconds 5 --connections 32 --postgres]
+//!
+//! In one run it measures, with the same load generator (N keep-alive HTTP/1.1 connections,
+//! each POSTing check-ins with unique packet hashes back to back):
+//!   1. a bare warp endpoint (reads the body, answers 201 `{}`), in its own process;
+//!   2. `switchboard checkin-receiver` on SQLite (release build of the real binary), with
+//!      `CHECKIN_SQLITE_SYNC=full` (fsync before each group commit is answered, the default)
+//!      and `=normal` (written to the OS: safe against kill -9, not against power loss);
+//!   3. each receiver killed with SIGKILL under load: every packet hash answered 201 must be
+//!      in the database afterwards (acknowledged check-ins lost must be 0; exit 1 otherwise);
+//!   4. with `--postgres`, the same two measurements against a throwaway PostgreSQL cluster.
+//!
+//! It prints requests/s, the receiver's share of the bare endpoint's rate, and p50/p99.
+
+use std::collections::HashSet;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+
+const BARE_ENV: &str = "SWITCHBOARD_BENCH_BARE_WARP";
+
+fn main() {
+    if std::env::var_os(BARE_ENV).is_some() {
+        return bare_warp_server();
+    }
+    let args: Vec<String> = std::env::args().collect();
+    let option = |name: &str, default: u64| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let seconds = option("--seconds", 5).clamp(1, 60);
+    let connections = option("--connections", 32).clamp(1, 512) as usize;
+    let postgres = args.iter().any(|a| a == "--postgres");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(run(Duration::from_secs(seconds), connections, postgres));
+}
+
+async fn run(duration: Duration, connections: usize, postgres: bool) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    println!(
+        "checkin_load: {connections} connections, {}s per phase, loopback",
+        duration.as_secs()
+    );
+
+    let mut bare = Server::start(bare_command());
+    let bare_result = load(&bare.url, connections, duration, "B").await;
+    bare.kill9();
+    bare_result.print("bare warp endpoint");
+
+    let mut lost_total = 0;
+    for sync in ["full", "normal"] {
+        let db = dir.path().join(format!("checkins-{sync}.db"));
+        let mut receiver = Server::start(receiver_command(&db, sync));
+        let result = load(&receiver.url, connections, duration, "R").await;
+        receiver.kill9();
+        result.print(&format!(
+            "checkin-receiver (SQLite, CHECKIN_SQLITE_SYNC={sync})"
+        ));
+        println!(
+            "  ratio to bare warp: {:.1}%; rows stored: {} (201s: {})",
+            100.0 * result.per_second() / bare_result.per_second().max(1.0),
+            count_rows(&db),
+            result.acked.len()
+        );
+
+        // Kill -9 under load: every 201 must be in the database afterwards.
+        let db = dir.path().join(format!("killed-{sync}.db"));
+        let mut receiver = Server::start(receiver_command(&db, sync));
+        let url = receiver.url.clone();
+        let loader =
+            tokio::spawn(
+                async move { load(&url, connections, Duration::from_secs(30), "K").await },
+            );
+        tokio::time::sleep(duration.min(Duration::from_secs(2))).await;
+        receiver.kill9();
+        let killed = loader.await.expect("load task");
+        let stored = stored_hashes(&db);
+        let lost = killed.acked.iter().filter(|h| !stored.contains(*h)).count();
+        lost_total += lost;
+        println!(
+            "  kill -9 under load: {} acknowledged (201), {} rows in the database, {lost} acknowledged check-ins lost",
+            killed.acked.len(),
+            stored.len()
+        );
+    }
+    if postgres {
+        lost_total += postgres_phase(duration, connections, bare_result.per_second()).await;
+    }
+    if lost_total > 0 {
+        std::process::exit(1);
+    }
+}
+
+/// The receiver on a throwaway PostgreSQL cluster (fsync on, synchronous_commit on).
+async fn postgres_phase(duration: Duration, connections: usize, bare_per_second: f64) -> usize {
+    let pg = switchboard_core::test_postgres::TestPostgres::start();
+    let url = pg.database().await;
+    let mut receiver = Server::start(postgres_receiver_command(&url));
+    let result = load(&receiver.url, connections, duration, "P").await;
+    receiver.kill9();
+    result.print("checkin-receiver (PostgreSQL)");
+    println!(
+        "  ratio to bare warp: {:.1}%; rows stored: {} (201s: {})",
+        100.0 * result.per_second() / bare_per_second.max(1.0),
+        postgres_hashes(&url).await.len(),
+        result.acked.len()
+    );
+    let url = pg.database().await;
+    let mut receiver = Server::start(postgres_receiver_command(&url));
+    let target = receiver.url.clone();
+    let loader =
+        tokio::spawn(async move { load(&target, connections, Duration::from_secs(30), "Q").await });
+    tokio::time::sleep(duration.min(Duration::from_secs(2))).await;
+    receiver.kill9();
+    let killed = loader.await.expect("load task");
+    let stored = postgres_hashes(&url).await;
+    let lost = killed.acked.iter().filter(|h| !stored.contains(*h)).count();
+    println!(
+        "  kill -9 under load: {} acknowledged (201), {} rows in the database, {lost} acknowledged check-ins lost",
+        killed.acked.len(),
+        stored.len()
+    );
+    lost
+}
+
+fn postgres_receiver_command(url: &str) -> Command {
+    let mut command = receiver_command(std::path::Path::new("unused.db"), "full");
+    command.env("CHECKIN_DATABASE_URL", url);
+    command
+}
+
+async fn postgres_hashes(url: &str) -> HashSet<String> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("connect to the benchmark database");
+    tokio::spawn(connection);
+    client
+        .query("SELECT packet_hash FROM checkins", &[])
+        .await
+        .expect("query")
+        .into_iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(mut command: Command) -> Server {
+        use std::io::BufRead;
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the server's first line");
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {line:?}"))
+            .to_string();
+        Server { child, url }
+    }
+
+    fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+fn receiver_command(db: &std::path::Path, sync: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+    command
+        .arg("checkin-receiver")
+        .env("CHECKIN_API_SECRET", "s3cret")
+        .env("CHECKIN_PORT", "0")
+        .env_remove("CHECKIN_DATABASE_URL")
+        .env("CHECKIN_DB_PATH", db)
+        .env("CHECKIN_SQLITE_SYNC", sync)
+        .env("SWITCHBOARD_LOG", "warn");
+    command
+}
+
+fn bare_command() -> Command {
+    let mut command = Command::new(std::env::current_exe().expect("own path"));
+    command.env(BARE_ENV, "1");
+    command
+}
+
+/// The baseline: warp reading a body of the same size and answering 201 `{}`.
+fn bare_warp_server() {
+    use warp::Filter;
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let route = warp::post().and(warp::body::bytes()).map(|_body: Bytes| {
+            warp::reply::with_status(
+                warp::reply::with_header("{}", "content-type", "application/json"),
+                warp::http::StatusCode::CREATED,
+            )
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        println!(
+            "bare warp listening on http://{}",
+            listener.local_addr().expect("addr")
+        );
+        warp::serve(route).incoming(listener).run().await;
+    });
+}
+
+struct LoadResult {
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+    acked: Vec<String>,
+    errors: usize,
+}
+
+impl LoadResult {
+    fn per_second(&self) -> f64 {
+        self.acked.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn percentile(&self, p: f64) -> Duration {
+        if self.latencies.is_empty() {
+            return Duration::ZERO;
+        }
+        let index = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
+        self.latencies[index]
+    }
+
+    fn print(&self, name: &str) {
+        println!(
+            "{name}: {:.0} requests/s answered 201 ({} in {:.1}s), p50 {:.2} ms, p99 {:.2} ms, {} errors",
+            self.per_second(),
+            self.acked.len(),
+            self.elapsed.as_secs_f64(),
+            self.percentile(0.50).as_secs_f64() * 1e3,
+            self.percentile(0.99).as_secs_f64() * 1e3,
+            self.errors
+        );
+    }
+}
+
+/// Drives `connections` keep-alive connections for `duration` (or until the server goes away).
+async fn load(url: &str, connections: usize, duration: Duration, tag: &str) -> LoadResult {
+    let addr = url.trim_start_matches("http://").to_string();
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for c in 0..connections {
+        let (addr, stop, tag) = (addr.clone(), stop.clone(), tag.to_string());
+        tasks.spawn(async move {
+            let mut latencies = Vec::new();
+            let mut acked = Vec::new();
+            let mut errors = 0usize;
+            let Ok(stream) = tokio::net::TcpStream::connect(&addr).await else {
+                return (latencies, acked, 1);
+            };
+            let _ = stream.set_nodelay(true);
+            let Ok((mut sender, conn)) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await else {
+                return (latencies, acked, 1);
+            };
+            tokio::spawn(conn);
+            let mut n = 0u64;
+            while !stop.load(Ordering::Relaxed) && started.elapsed() < duration {
+                n += 1;
+                let hash = format!("{tag}{c:03}{n:012}");
+                let body = format!(
+                    r##"{{"packet_hash":"{hash}","username":"HOWL","message":"check in","channel":"#meshmonday","timestamp":"2025-03-03T14:30:00-07:00","source_bot":"load"}}"##
+                );
+                let request = hyper::Request::post("/checkins")
+                    .header("host", "127.0.0.1")
+                    .header("authorization", "Bearer s3cret")
+                    .header("content-type", "application/json")
+                    .body(Full::new(Bytes::from(body)))
+                    .expect("request");
+                let sent = Instant::now();
+                if sender.ready().await.is_err() {
+                    errors += 1;
+                    break;
+                }
+                match sender.send_request(request).await {
+                    Ok(response) => {
+                        let status = response.status().as_u16();
+                        if response.into_body().collect().await.is_err() {
+                            errors += 1;
+                            break;
+                        }
+                        if status == 201 {
+                            latencies.push(sent.elapsed());
+                            acked.push(hash);
+                        } else {
+                            errors += 1;
+                        }
+                    }
+                    Err(_) => {
+                        errors += 1;
+                        break;
+                    }
+                }
+            }
+            (latencies, acked, errors)
+        });
+    }
+    let mut result = LoadResult {
+        elapsed: Duration::ZERO,
+        latencies: Vec::new(),
+        acked: Vec::new(),
+        errors: 0,
+    };
+    while let Some(done) = tasks.join_next().await {
+        if let Ok((latencies, acked, errors)) = done {
+            result.latencies.extend(latencies);
+            result.acked.extend(acked);
+            result.errors += errors;
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    result.elapsed = started
+        .elapsed()
+        .min(duration)
+        .max(Duration::from_millis(1));
+    result.latencies.sort();
+    result
+}
+
+fn count_rows(db: &std::path::Path) -> i64 {
+    rusqlite::Connection::open(db)
+        .and_then(|c| c.query_row("SELECT count(*) FROM checkins", [], |r| r.get(0)))
+        .unwrap_or(-1)
+}
+
+fn stored_hashes(db: &std::path::Path) -> HashSet<String> {
+    let conn = rusqlite::Connection::open(db).expect("open the receiver's database");
+    let mut stmt = conn
+        .prepare("SELECT packet_hash FROM checkins")
+        .expect("query");
+    let rows = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .expect("rows")
+        .map(|r| r.expect("row"))
+        .collect();
+    rows
+}

@@ -1,0 +1,181 @@
+//! The check-in collector (`[CheckIn]`): hears `check in` messages on a channel, writes each
+//! to the store at once (so a crash loses nothing), and submits them daily to the check-in
+//! API. `switchboard checkin list|flush` and `!checkins` read the same store.
+
+mod command;
+pub mod config;
+pub mod flush;
+pub mod parse;
+mod schedule;
+pub mod store;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Mutex;
+
+use chrono::Utc;
+use switchboard_core::config::{ConfigError, SectionSpec};
+use switchboard_core::{
+    async_trait, Context, Event, Health, Plugin, PluginBuilder, Service, ServiceError,
+};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use config::CheckinSettings;
+use flush::{flush, FlushPolicy};
+use store::CheckinStore;
+
+pub struct CheckinPlugin;
+
+impl Plugin for CheckinPlugin {
+    fn name(&self) -> &str {
+        "checkin"
+    }
+
+    fn config_sections(&self) -> Vec<SectionSpec> {
+        vec![config::section()]
+    }
+
+    fn build(&self, builder: &mut PluginBuilder<'_>) -> Result<(), ConfigError> {
+        let Some(settings) = config::read(builder.config())? else {
+            return Ok(());
+        };
+        builder.add_command(command::CheckinsCommand {
+            settings: settings.clone(),
+        });
+        builder.add_service(CheckinService::new(settings, FlushPolicy::default()));
+        Ok(())
+    }
+}
+
+pub struct CheckinService {
+    settings: CheckinSettings,
+    policy: FlushPolicy,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl CheckinService {
+    pub fn new(settings: CheckinSettings, policy: FlushPolicy) -> Self {
+        CheckinService {
+            settings,
+            policy,
+            tasks: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+#[async_trait]
+impl Service for CheckinService {
+    fn name(&self) -> &str {
+        "checkin"
+    }
+
+    async fn start(&self, ctx: Context, stop: CancellationToken) -> Result<(), ServiceError> {
+        let store = CheckinStore::new(ctx.store());
+        // Subscribed before start returns, so no message after it is missed.
+        let events = ctx.subscribe();
+        let mut tasks = vec![tokio::spawn(collect(
+            self.settings.clone(),
+            store.clone(),
+            events,
+            stop.clone(),
+        ))];
+        if self.settings.api.is_some() {
+            tasks.push(tokio::spawn(flush_daily(
+                self.settings.clone(),
+                self.policy,
+                store,
+                ctx.http().clone(),
+                stop,
+            )));
+        }
+        self.tasks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend(tasks);
+        Ok(())
+    }
+
+    async fn stop(&self) -> Result<(), ServiceError> {
+        let tasks: Vec<JoinHandle<()>> = self
+            .tasks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .drain(..)
+            .collect();
+        for task in tasks {
+            task.abort();
+            let _ = task.await;
+        }
+        Ok(())
+    }
+
+    async fn health(&self) -> Health {
+        Health::Healthy
+    }
+}
+
+async fn collect(
+    settings: CheckinSettings,
+    store: CheckinStore,
+    mut events: switchboard_core::Subscription,
+    stop: CancellationToken,
+) {
+    loop {
+        let event = tokio::select! {
+            _ = stop.cancelled() => return,
+            event = events.recv() => event,
+        };
+        let message = match event {
+            Some(Event::Inbound(message)) => message,
+            Some(_) => continue,
+            None => return,
+        };
+        let Some(checkin) = parse::accept(&settings, &message) else {
+            continue;
+        };
+        match store.record(&checkin).await {
+            Ok(true) => tracing::info!(
+                packet_hash = %checkin.packet_hash,
+                username = %checkin.username,
+                "check-in recorded"
+            ),
+            Ok(false) => {
+                tracing::debug!(packet_hash = %checkin.packet_hash, "check-in already recorded")
+            }
+            Err(e) => tracing::error!(
+                packet_hash = %checkin.packet_hash,
+                username = %checkin.username,
+                error = %e,
+                "a check-in could not be stored"
+            ),
+        }
+    }
+}
+
+async fn flush_daily(
+    settings: CheckinSettings,
+    policy: FlushPolicy,
+    store: CheckinStore,
+    client: reqwest::Client,
+    stop: CancellationToken,
+) {
+    let Some(api) = settings.api.clone() else {
+        return;
+    };
+    loop {
+        let now = Utc::now();
+        let due = schedule::next_flush(settings.timezone, settings.flush_time, now);
+        let wait = (due - now).to_std().unwrap_or_default();
+        tracing::debug!(%due, "next check-in flush");
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(wait) => {}
+        }
+        match flush(&store, &client, &api, policy).await {
+            Ok(report) => tracing::info!("check-in flush: {report}"),
+            Err(e) => tracing::error!(error = %e, "check-in flush stopped: the store failed"),
+        }
+    }
+}

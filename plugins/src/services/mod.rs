@@ -1,0 +1,3 @@
+//! The built-in long-running services.
+
+pub mod checkin;

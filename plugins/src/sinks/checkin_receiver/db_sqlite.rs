@@ -1,0 +1,119 @@
+//! The receiver's SQLite file: the original's schema, in WAL mode. With `synchronous = FULL`
+//! (the default) a commit is on disk before its requests are answered. Checkpoints run on
+//! their own thread and connection, so the writer never pays for one while requests wait.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection};
+use tokio::sync::mpsc;
+
+use super::db::{answer, take_batch, updated_at_now, Pending, ReceiverDbError, SqliteSync};
+
+/// How often the WAL is folded back into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS checkins (
+    packet_hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    message TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    timestamp TEXT NOT NULL,
+    source_bot TEXT,
+    updated_at TEXT NOT NULL
+)";
+
+const UPSERT: &str = "INSERT INTO checkins
+    (packet_hash, username, message, channel, timestamp, source_bot, updated_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+    ON CONFLICT(packet_hash) DO UPDATE SET
+        username = excluded.username, message = excluded.message,
+        channel = excluded.channel, timestamp = excluded.timestamp,
+        source_bot = excluded.source_bot, updated_at = excluded.updated_at";
+
+pub(super) fn start(
+    path: &Path,
+    sync: SqliteSync,
+    requests: mpsc::Receiver<Pending>,
+) -> Result<(), ReceiverDbError> {
+    let open_err = |message| ReceiverDbError::Open {
+        target: format!("sqlite:{}", path.display()),
+        message,
+    };
+    let conn = open(path, sync).map_err(open_err)?;
+    let checkpointer = open(path, sync).map_err(open_err)?;
+    // The writer holds `writer_alive`; when it ends, the checkpointer ends too.
+    let (writer_alive, writer_gone) = std::sync::mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("checkin-writer".into())
+        .spawn(move || {
+            write_loop(conn, requests);
+            drop(writer_alive);
+        })
+        .map_err(|e| open_err(format!("cannot start the writer thread: {e}")))?;
+    std::thread::Builder::new()
+        .name("checkin-checkpoint".into())
+        .spawn(move || checkpoint_loop(checkpointer, writer_gone))
+        .map_err(|e| open_err(format!("cannot start the checkpoint thread: {e}")))?;
+    Ok(())
+}
+
+fn checkpoint_loop(conn: Connection, writer_gone: std::sync::mpsc::Receiver<()>) {
+    use std::sync::mpsc::RecvTimeoutError;
+    while let Err(RecvTimeoutError::Timeout) = writer_gone.recv_timeout(CHECKPOINT_EVERY) {
+        // PASSIVE never blocks the writer; whatever it cannot copy now waits for the next one.
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "check-in database checkpoint failed");
+        }
+    }
+}
+
+fn open(path: &Path, sync: SqliteSync) -> Result<Connection, String> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    let conn = Connection::open(path).map_err(|e| e.to_string())?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(|e| e.to_string())?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(|e| e.to_string())?;
+    let synchronous = match sync {
+        SqliteSync::Full => "FULL",
+        SqliteSync::Normal => "NORMAL",
+    };
+    conn.pragma_update(None, "synchronous", synchronous)
+        .map_err(|e| e.to_string())?;
+    // Checkpoints are the checkpoint thread's job.
+    conn.pragma_update(None, "wal_autocheckpoint", 0)
+        .map_err(|e| e.to_string())?;
+    conn.execute_batch(SCHEMA).map_err(|e| e.to_string())?;
+    Ok(conn)
+}
+
+fn write_loop(mut conn: Connection, mut requests: mpsc::Receiver<Pending>) {
+    while let Some(first) = requests.blocking_recv() {
+        let batch = take_batch(first, &mut requests);
+        let outcome = write_batch(&mut conn, &batch).map_err(|e| e.to_string());
+        answer(batch, outcome);
+    }
+}
+
+fn write_batch(conn: &mut Connection, batch: &[Pending]) -> rusqlite::Result<()> {
+    let now = updated_at_now();
+    let tx = conn.transaction()?;
+    {
+        let mut upsert = tx.prepare_cached(UPSERT)?;
+        for Pending { record: r, .. } in batch {
+            upsert.execute(params![
+                r.packet_hash,
+                r.username,
+                r.message,
+                r.channel,
+                r.timestamp,
+                r.source_bot,
+                now
+            ])?;
+        }
+    }
+    tx.commit()
+}

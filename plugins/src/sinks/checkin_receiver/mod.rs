@@ -1,0 +1,147 @@
+//! The check-in receiver: the server side of the check-in API. It runs standalone
+//! (`switchboard checkin-receiver`, configured like the original by `CHECKIN_*` environment
+//! variables) or inside the bot as the sink `[Sink.checkin_receiver]`.
+
+mod auth;
+mod db;
+mod db_postgres;
+mod db_sqlite;
+mod routes;
+mod settings;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use switchboard_core::config::{ConfigError, KeySpec, SectionSpec, ValueKind};
+use switchboard_core::sink::SinkFilter;
+use switchboard_core::{Context, Event, ListenerAddr, Plugin, PluginBuilder, RouteSpec, Sink};
+
+pub use auth::{verify_token, Secret};
+pub use db::{DbTarget, ReceiverDb, ReceiverDbError, SqliteSync};
+pub use routes::{receiver_filter, serve, sink_filter, Receiver, ReceiverFilter, MAX_BODY};
+pub use settings::{ReceiverSettings, SettingsError};
+pub use validate::{parse_checkin, BodyError, CheckinRecord};
+
+pub const SECTION: &str = "Sink.checkin_receiver";
+/// The bus topic of every check-in the sink stores; the payload is the check-in as JSON.
+pub const TOPIC: &str = "checkin.received";
+
+fn section() -> SectionSpec {
+    use ValueKind::*;
+    SectionSpec::plugin(
+        SECTION,
+        "The check-in API receiver as a sink in the bot (the same routes as `switchboard checkin-receiver`). Off unless the section exists.",
+        vec![
+            KeySpec::new("bind", Text, "The address to listen on.").default("127.0.0.1"),
+            KeySpec::new("port", Integer, "The port to listen on.").default("9999"),
+            KeySpec::new("secret", Text, "The bearer secret clients send; the environment variable CHECKIN_API_SECRET wins. Required.").env("CHECKIN_API_SECRET"),
+            KeySpec::new("db_path", Text, "The SQLite file check-ins are stored in, relative to this file.").default("data/checkins.db"),
+            KeySpec::new("database_url", Text, "A postgres:// URL; when set, check-ins go to PostgreSQL instead of `db_path`. CHECKIN_DATABASE_URL wins.").env("CHECKIN_DATABASE_URL"),
+        ],
+    )
+}
+
+pub struct CheckinReceiverPlugin;
+
+impl Plugin for CheckinReceiverPlugin {
+    fn name(&self) -> &str {
+        "checkin_receiver"
+    }
+
+    fn config_sections(&self) -> Vec<SectionSpec> {
+        vec![section()]
+    }
+
+    fn build(&self, builder: &mut PluginBuilder<'_>) -> Result<(), ConfigError> {
+        let config = builder.config();
+        let spec = section();
+        let view = config.view(SECTION, &spec);
+        if !view.exists() || !view.enabled() {
+            return Ok(());
+        }
+        let port: u64 = view.get("port")?;
+        let port = u16::try_from(port).map_err(|_| {
+            ConfigError::at(
+                view.raw("port")
+                    .map(|(_, o)| o)
+                    .unwrap_or(switchboard_core::config::Origin::Default),
+                format!("a port is at most 65535, found {port}"),
+            )
+            .in_section(SECTION)
+            .for_key("port")
+        })?;
+        let secret_raw: String = view.get_opt("secret")?.unwrap_or_default();
+        let secret = Secret::new(&secret_raw).ok_or_else(|| {
+            ConfigError::at(
+                switchboard_core::config::Origin::Default,
+                "a secret is required: set `secret` or the environment variable CHECKIN_API_SECRET",
+            )
+            .in_section(SECTION)
+            .for_key("secret")
+        })?;
+        let url: Option<String> = view
+            .get_opt("database_url")?
+            .filter(|u: &String| !u.is_empty());
+        let target = match url {
+            Some(url) => DbTarget::Postgres(url),
+            None => DbTarget::Sqlite(
+                config.resolve(view.get::<String>("db_path")?),
+                SqliteSync::Full,
+            ),
+        };
+        builder.add_sink(CheckinReceiverSink {
+            listener: ListenerAddr {
+                bind: view.get("bind")?,
+                port,
+            },
+            secret,
+            target,
+        });
+        Ok(())
+    }
+}
+
+/// The receiver as a [`Sink`]: the lead wires it onto the shared listener.
+pub struct CheckinReceiverSink {
+    listener: ListenerAddr,
+    secret: Secret,
+    target: DbTarget,
+}
+
+impl Sink for CheckinReceiverSink {
+    fn name(&self) -> &str {
+        "checkin_receiver"
+    }
+
+    fn listener(&self) -> ListenerAddr {
+        self.listener.clone()
+    }
+
+    fn routes(&self) -> Vec<RouteSpec> {
+        ["/", "/checkins"]
+            .into_iter()
+            .flat_map(|path| [RouteSpec::new("GET", path), RouteSpec::new("POST", path)])
+            .collect()
+    }
+
+    fn filter(&self, ctx: Context) -> SinkFilter {
+        let receiver =
+            Receiver::lazy(self.secret.clone(), self.target.clone()).on_accept(move |record| {
+                ctx.publish(Event::custom(
+                    TOPIC,
+                    serde_json::json!({
+                        "packet_hash": record.packet_hash,
+                        "username": record.username,
+                        "message": record.message,
+                        "channel": record.channel,
+                        "timestamp": record.timestamp,
+                        "source_bot": record.source_bot,
+                    }),
+                ));
+            });
+        sink_filter(Arc::new(receiver))
+    }
+}

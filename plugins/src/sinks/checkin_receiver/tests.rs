@@ -1,0 +1,343 @@
+//! The receiver's routes through `warp::test`, on a real SQLite file, and on a real
+//! PostgreSQL shared by two receivers.
+
+use std::sync::Arc;
+
+use switchboard_core::test_postgres::TestPostgres;
+use warp::http::StatusCode;
+
+use super::*;
+
+const SECRET: &str = "s3cret";
+
+fn body(hash: &str, user: &str) -> String {
+    format!(
+        r##"{{"packet_hash":"{hash}","username":"{user}","message":"check in","channel":"#meshmonday","timestamp":"2025-03-03T14:30:00-07:00","source_bot":"b1"}}"##
+    )
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    filter: ReceiverFilter,
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/checkins.db");
+    let target = DbTarget::Sqlite(path.clone(), SqliteSync::Full);
+    let db = ReceiverDb::open(&target).await.unwrap();
+    let receiver = Receiver::new(Secret::new(SECRET).unwrap(), db, target);
+    Fixture {
+        _dir: dir,
+        path,
+        filter: receiver_filter(Arc::new(receiver)),
+    }
+}
+
+fn post(path: &str, auth: Option<&[u8]>, body: &str) -> warp::test::RequestBuilder {
+    let mut request = warp::test::request().method("POST").path(path).body(body);
+    if let Some(auth) = auth {
+        request = request.header(
+            "authorization",
+            warp::http::HeaderValue::from_bytes(auth).unwrap(),
+        );
+    }
+    request
+}
+
+async fn answer(f: &Fixture, request: warp::test::RequestBuilder) -> (StatusCode, String) {
+    let response = request.reply(&f.filter).await;
+    if response.status() != StatusCode::NOT_IMPLEMENTED {
+        assert_eq!(response.headers()["content-type"], "application/json");
+    }
+    (
+        response.status(),
+        String::from_utf8(response.body().to_vec()).unwrap(),
+    )
+}
+
+fn rows(path: &std::path::Path) -> Vec<(String, String, String)> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT packet_hash, username, source_bot FROM checkins ORDER BY packet_hash")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[tokio::test]
+async fn health_checks_answer_ok_on_both_paths_and_query_strings_are_ignored() {
+    let f = fixture().await;
+    for path in ["/", "/checkins", "/checkins?probe=1"] {
+        let (status, body) = answer(&f, warp::test::request().path(path)).await;
+        assert_eq!(
+            (status, body.as_str()),
+            (StatusCode::OK, r#"{"status":"ok"}"#)
+        );
+    }
+    let (status, body) = answer(&f, warp::test::request().path("/other")).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::NOT_FOUND, r#"{"error":"not found"}"#)
+    );
+}
+
+#[tokio::test]
+async fn a_valid_check_in_is_stored_and_answered_201_with_an_empty_object() {
+    let f = fixture().await;
+    for path in ["/", "/checkins"] {
+        let auth = format!("Bearer {SECRET}");
+        let (status, text) =
+            answer(&f, post(path, Some(auth.as_bytes()), &body("A1", "HOWL"))).await;
+        assert_eq!((status, text.as_str()), (StatusCode::CREATED, "{}"));
+    }
+    assert_eq!(
+        rows(&f.path),
+        vec![("A1".into(), "HOWL".into(), "b1".into())]
+    );
+}
+
+#[tokio::test]
+async fn the_same_packet_hash_twice_is_one_row_and_the_last_write_wins() {
+    let f = fixture().await;
+    let auth = format!("Bearer {SECRET}");
+    answer(
+        &f,
+        post("/checkins", Some(auth.as_bytes()), &body("A1", "HOWL")),
+    )
+    .await;
+    answer(
+        &f,
+        post("/checkins", Some(auth.as_bytes()), &body("A1", "HOWL2")),
+    )
+    .await;
+    assert_eq!(
+        rows(&f.path),
+        vec![("A1".into(), "HOWL2".into(), "b1".into())]
+    );
+}
+
+#[tokio::test]
+async fn unknown_paths_are_404_before_auth_and_other_methods_501() {
+    let f = fixture().await;
+    let (status, text) = answer(&f, post("/nope", None, &body("A1", "HOWL"))).await;
+    assert_eq!(
+        (status, text.as_str()),
+        (StatusCode::NOT_FOUND, r#"{"error":"not found"}"#)
+    );
+    let (status, _) = answer(&f, warp::test::request().method("PUT").path("/checkins")).await;
+    assert_eq!(status, StatusCode::NOT_IMPLEMENTED);
+}
+
+#[tokio::test]
+async fn wrong_missing_or_non_ascii_tokens_are_401() {
+    let f = fixture().await;
+    let wrong: [Option<&[u8]>; 5] = [
+        None,
+        Some(b"Bearer nope"),
+        Some(b"bearer s3cret"),
+        Some(b"Bearer s\xc3\xa9cret"),
+        Some(b"Bearer \xff"),
+    ];
+    for auth in wrong {
+        let (status, text) = answer(&f, post("/checkins", auth, &body("A1", "HOWL"))).await;
+        assert_eq!(
+            (status, text.as_str()),
+            (StatusCode::UNAUTHORIZED, r#"{"error":"unauthorized"}"#),
+            "{auth:?}"
+        );
+    }
+    assert!(rows(&f.path).is_empty());
+}
+
+#[tokio::test]
+async fn bad_bodies_get_the_originals_400s_and_typed_field_errors() {
+    let f = fixture().await;
+    let auth = format!("Bearer {SECRET}");
+    let cases = [
+        ("", r#"{"error":"invalid json"}"#.to_string()),
+        ("{not json", r#"{"error":"invalid json"}"#.to_string()),
+        ("[1]", r#"{"error":"body must be a json object"}"#.to_string()),
+        (
+            r#"{"packet_hash":"A1","username":""}"#,
+            r#"{"error": "missing fields", "fields": ["username", "message", "channel", "timestamp"]}"#.to_string(),
+        ),
+        (
+            &body("A1", "HOWL").replace("\"HOWL\"", "[\"HOWL\"]"),
+            r#"{"error":"invalid field","field":"username","reason":"must be a string"}"#.to_string(),
+        ),
+        (
+            &body("A1", "HOWL").replace("2025-03-03T14:30:00-07:00", "monday"),
+            r#"{"error":"invalid field","field":"timestamp","reason":"must be an ISO 8601 date and time"}"#.to_string(),
+        ),
+    ];
+    for (sent, expected) in cases {
+        let (status, text) = answer(&f, post("/checkins", Some(auth.as_bytes()), sent)).await;
+        assert_eq!(
+            (status, text),
+            (StatusCode::BAD_REQUEST, expected),
+            "{sent}"
+        );
+    }
+    assert!(rows(&f.path).is_empty());
+}
+
+#[tokio::test]
+async fn bodies_over_4096_bytes_are_413() {
+    let f = fixture().await;
+    let auth = format!("Bearer {SECRET}");
+    let big = body("A1", &"H".repeat(MAX_BODY));
+    let (status, text) = answer(&f, post("/checkins", Some(auth.as_bytes()), &big)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{text}");
+    // Exactly at the limit is still accepted.
+    let filler = MAX_BODY - body("A2", "").len();
+    let exact = body("A2", &"H".repeat(filler));
+    assert_eq!(exact.len(), MAX_BODY);
+    let (status, _) = answer(&f, post("/checkins", Some(auth.as_bytes()), &exact)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(rows(&f.path).len(), 1);
+}
+
+#[tokio::test]
+async fn an_existing_database_from_the_original_receiver_is_used_as_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("checkins.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(db_sqlite::SCHEMA).unwrap();
+        conn.execute(
+            "INSERT INTO checkins VALUES ('OLD', 'HOWL', 'check in', '#meshmonday', '2025-03-03T14:30:00-07:00', '', '2025-03-03T21:30:00+00:00')",
+            [],
+        )
+        .unwrap();
+    }
+    let target = DbTarget::Sqlite(path.clone(), SqliteSync::Full);
+    let db = ReceiverDb::open(&target).await.unwrap();
+    db.upsert(parse_checkin(body("NEW", "WOLF").as_bytes()).unwrap())
+        .await
+        .unwrap();
+    let hashes: Vec<String> = rows(&path).into_iter().map(|r| r.0).collect();
+    assert_eq!(hashes, ["NEW", "OLD"]);
+}
+
+#[tokio::test]
+async fn the_sink_publishes_each_stored_check_in_on_the_bus() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = switchboard_core::config::Config::from_text(
+        dir.path().join("config.ini"),
+        "[Sink.checkin_receiver]\nsecret = s3cret\nport = 9998\n",
+    )
+    .unwrap();
+    let mut builder = switchboard_core::PluginBuilder::new(&config);
+    CheckinReceiverPlugin.build(&mut builder).unwrap();
+    let parts = builder.into_parts();
+    let sink = parts.sinks.first().expect("the sink is registered").clone();
+    assert_eq!(sink.listener().to_string(), "127.0.0.1:9998");
+    assert_eq!(sink.routes().len(), 4);
+
+    let bot = switchboard_core::TestBot::new(Vec::new()).await;
+    let ctx = bot.context().clone();
+    let mut events = ctx.subscribe();
+    let filter = sink.filter(ctx);
+    let auth = format!("Bearer {SECRET}");
+    let response = post("/checkins", Some(auth.as_bytes()), &body("A1", "HOWL"))
+        .reply(&filter)
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert!(dir.path().join("data/checkins.db").is_file());
+    let event = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            if let Some(switchboard_core::Event::Custom(custom)) = events.recv().await {
+                if custom.topic == TOPIC {
+                    return custom;
+                }
+            }
+        }
+    })
+    .await
+    .expect("a checkin.received event");
+    assert_eq!(event.payload["username"], "HOWL");
+    // On a shared listener, other paths and methods are left to other sinks.
+    for (method, path) in [
+        ("POST", "/other"),
+        ("GET", "/webhook"),
+        ("PUT", "/checkins"),
+    ] {
+        let request = warp::test::request().method(method).path(path);
+        assert!(!request.matches(&filter).await, "{method} {path}");
+    }
+    assert!(
+        warp::test::request()
+            .path("/checkins")
+            .matches(&filter)
+            .await
+    );
+}
+
+#[test]
+fn the_sink_refuses_to_build_without_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = switchboard_core::config::Config::from_text(
+        dir.path().join("config.ini"),
+        "[Sink.checkin_receiver]\nport = 9998\n",
+    )
+    .unwrap();
+    let mut builder = switchboard_core::PluginBuilder::new(&config);
+    if std::env::var("CHECKIN_API_SECRET").is_err() {
+        let err = CheckinReceiverPlugin.build(&mut builder).unwrap_err();
+        assert!(err.to_string().contains("CHECKIN_API_SECRET"), "{err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_receivers_sharing_postgres_store_one_row_per_packet_hash() {
+    let pg = TestPostgres::start();
+    let url = pg.database().await;
+    let target = DbTarget::Postgres(url.clone());
+    let mut filters = Vec::new();
+    for _ in 0..2 {
+        let db = ReceiverDb::open(&target).await.unwrap();
+        let receiver = Receiver::new(Secret::new(SECRET).unwrap(), db, target.clone());
+        filters.push(receiver_filter(Arc::new(receiver)));
+    }
+    // 200 hashes, each sent by both receivers, from 8 concurrent clients per receiver.
+    let mut tasks = tokio::task::JoinSet::new();
+    for (r, filter) in filters.into_iter().enumerate() {
+        for client in 0..8 {
+            let filter = filter.clone();
+            tasks.spawn(async move {
+                for i in (client..200).step_by(8) {
+                    let hash = format!("H{i:04}");
+                    let auth = format!("Bearer {SECRET}");
+                    let response = post(
+                        "/checkins",
+                        Some(auth.as_bytes()),
+                        &body(&hash, &format!("r{r}")),
+                    )
+                    .reply(&filter)
+                    .await;
+                    assert_eq!(response.status(), StatusCode::CREATED);
+                }
+            });
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let row = client
+        .query_one(
+            "SELECT count(*), count(DISTINCT packet_hash) FROM checkins",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (rows, distinct): (i64, i64) = (row.get(0), row.get(1));
+    assert_eq!((rows, distinct), (200, 200));
+}
