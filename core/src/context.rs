@@ -41,11 +41,16 @@ pub enum SendError {
     UnknownConnector(String),
     #[error("connector `{0}` has stopped")]
     ConnectorStopped(String),
+    #[error("connector `{connector}` could not send it: {error}")]
+    NotSent { connector: String, error: String },
 }
+
+/// Told when a connector has sent a message (every chunk), or why it could not.
+pub(crate) type SentAck = tokio::sync::oneshot::Sender<Result<(), String>>;
 
 /// A message or a flush request on its way to one connector's outbound queue.
 pub(crate) enum OutboundRequest {
-    Send(Outbound),
+    Send(Outbound, Option<SentAck>),
     /// Answered once everything queued before it has been handed to the connector.
     Flush(tokio::sync::oneshot::Sender<()>),
 }
@@ -66,6 +71,7 @@ pub(crate) struct Shared {
     pub info: BotInfo,
     pub control: Arc<dyn BotControl>,
     pub shutdown: CancellationToken,
+    pub outbox: crate::outbox::Outbox,
 }
 
 #[derive(Clone)]
@@ -90,6 +96,14 @@ impl Context {
     /// A context on an empty bot with an in-memory store, for unit tests inside the core.
     #[cfg(test)]
     pub(crate) fn for_tests() -> Context {
+        let store: Arc<dyn Store> =
+            Arc::new(crate::store::SqliteStore::in_memory().expect("in-memory store"));
+        Self::for_tests_with(store)
+    }
+
+    /// Like [`for_tests`](Self::for_tests), on the given store.
+    #[cfg(test)]
+    pub(crate) fn for_tests_with(store: Arc<dyn Store>) -> Context {
         struct NoControl;
         #[async_trait]
         impl BotControl for NoControl {
@@ -98,8 +112,6 @@ impl Context {
             }
             fn shutdown(&self) {}
         }
-        let store: Arc<dyn Store> =
-            Arc::new(crate::store::SqliteStore::in_memory().expect("in-memory store"));
         let shared = Shared {
             bus: Bus::default(),
             http: reqwest::Client::new(),
@@ -119,8 +131,19 @@ impl Context {
             },
             control: Arc::new(NoControl),
             shutdown: CancellationToken::new(),
+            outbox: crate::outbox::Outbox::default(),
         };
         Context::new(Arc::new(shared), "test")
+    }
+
+    /// For tests: routes a connector's messages through a real outbound worker.
+    #[cfg(test)]
+    pub(crate) fn attach_connector(&self, connector: Arc<dyn crate::connector::Connector>) {
+        let (queue, _task) =
+            crate::runtime::outbound_worker::spawn(connector.clone(), self.shared.bus.clone());
+        let mut queues = (*self.shared.outbound.load_full()).clone();
+        queues.insert(connector.name().to_string(), queue);
+        self.shared.outbound.store(Arc::new(queues));
     }
 
     pub(crate) fn shared(&self) -> &Shared {
@@ -145,10 +168,42 @@ impl Context {
 
     /// Queues a message for its connector, which splits and paces it as configured.
     pub async fn send(&self, target: Target, text: impl Into<String>) -> Result<(), SendError> {
-        let outbound = Outbound {
-            target,
-            text: text.into(),
-        };
+        self.queue(target, text.into(), None).await
+    }
+
+    /// Sends a message and waits until its connector has sent every chunk of it.
+    pub async fn deliver(&self, target: Target, text: impl Into<String>) -> Result<(), SendError> {
+        let (ack, sent) = tokio::sync::oneshot::channel();
+        let connector = target.connector.clone();
+        self.queue(target, text.into(), Some(ack)).await?;
+        match sent.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(SendError::NotSent { connector, error }),
+            Err(_) => Err(SendError::ConnectorStopped(connector)),
+        }
+    }
+
+    /// Accepts a message from outside the bot (a sink) durably: once this returns, the message
+    /// is in the Store and will be delivered even if the bot is killed before it is sent.
+    pub async fn accept(
+        &self,
+        target: Target,
+        text: impl Into<String>,
+    ) -> Result<(), crate::outbox::OutboxError> {
+        self.shared.outbox.accept(target, text.into()).await
+    }
+
+    pub(crate) fn outbox(&self) -> &crate::outbox::Outbox {
+        &self.shared.outbox
+    }
+
+    async fn queue(
+        &self,
+        target: Target,
+        text: String,
+        ack: Option<SentAck>,
+    ) -> Result<(), SendError> {
+        let outbound = Outbound { target, text };
         let queue = {
             let queues = self.shared.outbound.load();
             queues
@@ -161,7 +216,7 @@ impl Context {
             .bus
             .publish(Event::Outbound(Arc::new(outbound.clone())));
         queue
-            .send(OutboundRequest::Send(outbound))
+            .send(OutboundRequest::Send(outbound, ack))
             .await
             .map_err(|_| SendError::ConnectorStopped(connector))
     }

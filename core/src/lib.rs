@@ -12,6 +12,7 @@ pub mod http;
 pub mod ignore;
 pub mod local;
 pub mod outbound;
+pub mod outbox;
 pub mod plugin;
 pub mod registry;
 pub mod runtime;

@@ -3,7 +3,7 @@
 
 mod assemble;
 mod control;
-mod outbound_worker;
+pub(crate) mod outbound_worker;
 mod shared;
 mod sinks;
 pub mod specs;
@@ -100,6 +100,10 @@ pub async fn run(
         outbound_tasks.push(task);
     }
     shared.outbound.store(Arc::new(queues));
+    ctx.outbox().start(
+        &ctx,
+        crate::store::ScopedStore::new(ctx.store(), crate::outbox::scope(&assembly.core.bot_name)),
+    );
 
     // Sinks and connectors stop taking input first at shutdown. Listeners are bound before
     // anything else starts, so a taken port stops the start cleanly.
@@ -233,6 +237,7 @@ pub async fn run(
     let _ = tokio::time::timeout(STAGE_TIMEOUT, sink_servers.stopped())
         .await
         .map_err(stage("sink listeners"));
+    ctx.outbox().close();
     let _ = tokio::time::timeout(STAGE_TIMEOUT, dispatch_task)
         .await
         .map_err(stage("dispatch"));

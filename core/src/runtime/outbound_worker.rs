@@ -25,7 +25,7 @@ pub(crate) fn spawn(
         let mut limiter = RateLimiter::new(limits.rate_limit, limits.rate_burst.max(1));
         while let Some(request) = rx.recv().await {
             match request {
-                OutboundRequest::Send(message) => {
+                OutboundRequest::Send(message, ack) => {
                     let chunks = split_message(&message.text, limits.max_message_length);
                     let mut error = None;
                     for text in &chunks {
@@ -48,6 +48,9 @@ pub(crate) fn spawn(
                             tracing::error!(connector = connector.name(), error = %e, "sending a message failed");
                             break;
                         }
+                    }
+                    if let Some(ack) = ack {
+                        let _ = ack.send(error.clone().map_or(Ok(()), Err));
                     }
                     bus.publish(Event::Delivery(Arc::new(Delivery {
                         target: message.target,
@@ -128,7 +131,10 @@ mod tests {
                 target: Target::channel("rec", "#g"),
                 text: text.to_string(),
             };
-            queue.send(OutboundRequest::Send(message)).await.unwrap();
+            queue
+                .send(OutboundRequest::Send(message, None))
+                .await
+                .unwrap();
         }
         let (done, flushed) = tokio::sync::oneshot::channel();
         queue.send(OutboundRequest::Flush(done)).await.unwrap();

@@ -54,6 +54,7 @@ pub(crate) async fn build(parts: Parts<'_>) -> Result<Arc<Shared>, StoreError> {
         },
         control: parts.control,
         shutdown: parts.shutdown,
+        outbox: crate::outbox::Outbox::default(),
     }))
 }
 

@@ -151,7 +151,7 @@ impl Handler {
             ));
         }
         self.ctx
-            .send(target, payload.message())
+            .accept(target, payload.message())
             .await
             .map_err(|e| {
                 Refusal::new(

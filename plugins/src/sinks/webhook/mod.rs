@@ -140,7 +140,7 @@ impl Handler {
                 )));
             }
         }
-        if let Err(e) = self.ctx.send(self.config.target.clone(), text).await {
+        if let Err(e) = self.ctx.accept(self.config.target.clone(), text).await {
             if let Some(key) = &key {
                 // Let the sender's retry through: nothing was delivered.
                 let _ = self.keys.forget(key).await;

@@ -1,0 +1,266 @@
+//! The outbox: messages accepted from outside the bot (sinks) are written to the Store before
+//! the sender hears 2xx, and removed only once their connector has sent them. A kill -9 in
+//! between loses nothing: the next start delivers what is left (at least once, in order).
+//!
+//! Accepts are group-committed: one writer task takes every accept waiting at that moment and
+//! stores them in one transaction, so concurrent requests share a commit.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::context::Context;
+use crate::event::{Conversation, Target};
+use crate::store::{ScopedStore, StoreError};
+
+/// Most accepts one commit takes.
+const BATCH: usize = 512;
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+const LAST_RETRY: Duration = Duration::from_secs(60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    #[error("the message could not be stored: {0}")]
+    Store(#[from] StoreError),
+    #[error("the bot is not taking messages (starting or shutting down)")]
+    Closed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Stored {
+    connector: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    channel: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    user: Option<String>,
+    text: String,
+}
+
+impl Stored {
+    fn new(target: &Target, text: String) -> Self {
+        let (channel, user) = match &target.conversation {
+            Conversation::Channel(c) => (Some(c.clone()), None),
+            Conversation::Direct(u) => (None, Some(u.clone())),
+        };
+        Stored {
+            connector: target.connector.clone(),
+            channel,
+            user,
+            text,
+        }
+    }
+
+    fn target(&self) -> Target {
+        let conversation = match (&self.channel, &self.user) {
+            (Some(channel), _) => Conversation::Channel(channel.clone()),
+            (None, Some(user)) => Conversation::Direct(user.clone()),
+            (None, None) => Conversation::Channel(String::new()),
+        };
+        Target {
+            connector: self.connector.clone(),
+            conversation,
+        }
+    }
+}
+
+struct Accept {
+    key: String,
+    value: String,
+    stored: oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// One row, as the delivery task sees it.
+type Row = (String, Stored);
+
+pub struct Outbox {
+    accepts: Mutex<Option<mpsc::Sender<Accept>>>,
+    /// Taken by `start`.
+    pending_start: Mutex<Option<mpsc::Receiver<Accept>>>,
+    started: AtomicBool,
+    sequence: AtomicU64,
+}
+
+impl Default for Outbox {
+    fn default() -> Self {
+        let (tx, rx) = mpsc::channel(BATCH * 4);
+        Outbox {
+            accepts: Mutex::new(Some(tx)),
+            pending_start: Mutex::new(Some(rx)),
+            started: AtomicBool::new(false),
+            sequence: AtomicU64::new(0),
+        }
+    }
+}
+
+/// The Store scope of one bot's outbox; bots sharing a PostgreSQL store keep theirs apart.
+pub fn scope(bot_name: &str) -> String {
+    format!("outbox:{bot_name}")
+}
+
+impl Outbox {
+    /// Stores the message; returns once it is durable.
+    pub async fn accept(&self, target: Target, text: String) -> Result<(), OutboxError> {
+        if !self.started.load(Ordering::Acquire) {
+            return Err(OutboxError::Closed);
+        }
+        let sender = self
+            .accepts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .ok_or(OutboxError::Closed)?;
+        let value = serde_json::to_string(&Stored::new(&target, text))
+            .map_err(|e| StoreError::Backend(format!("encoding an outbox row: {e}")))?;
+        let (stored, done) = oneshot::channel();
+        sender
+            .send(Accept {
+                key: self.next_key(),
+                value,
+                stored,
+            })
+            .await
+            .map_err(|_| OutboxError::Closed)?;
+        done.await.map_err(|_| OutboxError::Closed)??;
+        Ok(())
+    }
+
+    /// Keys sort in accept order: nanoseconds since the epoch, then a counter.
+    fn next_key(&self) -> String {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let sequence = self.sequence.fetch_add(1, Ordering::Relaxed) % 1_000_000;
+        format!("{nanos:020}-{sequence:06}")
+    }
+
+    /// Starts the writer and the delivery task on the bot's background tasks; the delivery task
+    /// first sends what an earlier run left behind.
+    pub(crate) fn start(&self, ctx: &Context, store: ScopedStore) {
+        let Some(accepts) = self
+            .pending_start
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        else {
+            return;
+        };
+        let (rows_tx, rows_rx) = mpsc::unbounded_channel();
+        let tasks = ctx.background_tasks();
+        tasks.spawn(write(store.clone(), accepts, rows_tx));
+        tasks.spawn(deliver(ctx.clone(), store, rows_rx));
+        self.started.store(true, Ordering::Release);
+    }
+
+    /// Takes no more messages; what was accepted is still written and delivered.
+    pub(crate) fn close(&self) {
+        self.accepts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+    }
+}
+
+async fn write(
+    store: ScopedStore,
+    mut accepts: mpsc::Receiver<Accept>,
+    rows: mpsc::UnboundedSender<Row>,
+) {
+    let mut batch = Vec::with_capacity(BATCH);
+    while accepts.recv_many(&mut batch, BATCH).await > 0 {
+        let entries: Vec<(String, String)> = batch
+            .iter()
+            .map(|a| (a.key.clone(), a.value.clone()))
+            .collect();
+        let outcome = store.put_many(&entries).await;
+        for accept in batch.drain(..) {
+            if outcome.is_ok() {
+                if let Ok(stored) = serde_json::from_str::<Stored>(&accept.value) {
+                    let _ = rows.send((accept.key, stored));
+                }
+            }
+            let _ = accept.stored.send(
+                outcome
+                    .as_ref()
+                    .map(drop)
+                    .map_err(|e| StoreError::Backend(e.to_string())),
+            );
+        }
+    }
+}
+
+async fn deliver(ctx: Context, store: ScopedStore, mut rows: mpsc::UnboundedReceiver<Row>) {
+    let left = match store.list().await {
+        Ok(left) => left,
+        Err(e) => {
+            tracing::error!(error = %e, "the outbox could not be read; undelivered messages wait for the next start");
+            Vec::new()
+        }
+    };
+    if !left.is_empty() {
+        tracing::info!(
+            messages = left.len(),
+            "delivering messages accepted before the last stop"
+        );
+    }
+    for (key, value) in left {
+        match serde_json::from_str::<Stored>(&value) {
+            Ok(stored) => send_one(&ctx, &store, &key, &stored).await,
+            Err(e) => {
+                tracing::error!(key, error = %e, "an outbox row is unreadable and stays in the store")
+            }
+        }
+    }
+    while let Some((key, stored)) = rows.recv().await {
+        send_one(&ctx, &store, &key, &stored).await;
+    }
+}
+
+/// Sends one message, retrying with backoff until it is sent or the bot shuts down (then it
+/// stays in the store for the next start), and removes it once sent.
+async fn send_one(ctx: &Context, store: &ScopedStore, key: &str, stored: &Stored) {
+    let shutdown = ctx.shutdown_signal();
+    let mut wait = FIRST_RETRY;
+    loop {
+        match ctx.deliver(stored.target(), stored.text.clone()).await {
+            Ok(()) => break,
+            Err(e @ crate::context::SendError::UnknownConnector(_)) => {
+                tracing::error!(error = %e, "an accepted message names no running connector; kept for a start that has it");
+                return;
+            }
+            Err(e) if shutdown.is_cancelled() => {
+                tracing::warn!(connector = %stored.connector, error = %e, "not delivered before shutdown; kept for the next start");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(connector = %stored.connector, error = %e, retry_in = ?wait, "an accepted message could not be delivered yet");
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = shutdown.cancelled() => {}
+                }
+                wait = (wait * 2).min(LAST_RETRY);
+            }
+        }
+    }
+    if let Err(e) = store.delete(key).await {
+        tracing::error!(key, error = %e, "a delivered message could not be removed from the outbox; it may be sent again after a restart");
+    }
+}
+
+/// For tests: the rows still waiting.
+#[cfg(test)]
+pub(crate) async fn waiting(store: &ScopedStore) -> Vec<String> {
+    store
+        .list()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(_, v)| serde_json::from_str::<Stored>(&v).ok().map(|s| s.text))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

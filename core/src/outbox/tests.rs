@@ -1,0 +1,157 @@
+//! The outbox keeps what it accepted through a "kill": a run whose connector never sends
+//! leaves the rows in the store, and the next run on the same store delivers them in order.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use super::*;
+use crate::connector::{Connector, ConnectorError, ConnectorIo};
+use crate::event::Outbound;
+use crate::store::{SqliteStore, Store};
+
+/// A connector whose `send` never returns, like a transport that is down.
+struct Stuck;
+
+#[async_trait::async_trait]
+impl Connector for Stuck {
+    fn name(&self) -> &str {
+        "chat"
+    }
+    fn kind(&self) -> &str {
+        "stuck"
+    }
+    async fn run(&self, _: ConnectorIo) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+    async fn send(&self, _: &Outbound) -> Result<(), ConnectorError> {
+        std::future::pending().await
+    }
+}
+
+#[derive(Default)]
+struct Recorder {
+    sent: Mutex<Vec<String>>,
+    changed: Notify,
+}
+
+#[async_trait::async_trait]
+impl Connector for Recorder {
+    fn name(&self) -> &str {
+        "chat"
+    }
+    fn kind(&self) -> &str {
+        "recorder"
+    }
+    async fn run(&self, _: ConnectorIo) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+    async fn send(&self, message: &Outbound) -> Result<(), ConnectorError> {
+        self.sent.lock().unwrap().push(message.text.clone());
+        self.changed.notify_waiters();
+        Ok(())
+    }
+}
+
+impl Recorder {
+    async fn wait_for(&self, count: usize) -> Vec<String> {
+        let wait = async {
+            loop {
+                let changed = self.changed.notified();
+                let sent = self.sent.lock().unwrap().clone();
+                if sent.len() >= count {
+                    return sent;
+                }
+                changed.await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), wait)
+            .await
+            .expect("messages delivered in time")
+    }
+}
+
+fn started(store: &Arc<dyn Store>, connector: Arc<dyn Connector>) -> (Context, ScopedStore) {
+    let ctx = Context::for_tests_with(store.clone());
+    ctx.attach_connector(connector);
+    let scoped = ScopedStore::new(store.clone(), scope("test"));
+    ctx.outbox().start(&ctx, scoped.clone());
+    (ctx, scoped)
+}
+
+async fn rows_drained(store: &ScopedStore) {
+    let wait = async {
+        while !waiting(store).await.is_empty() {
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), wait)
+        .await
+        .expect("outbox emptied in time");
+}
+
+#[tokio::test]
+async fn accepted_messages_survive_a_run_that_never_sent_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("bot.db")).unwrap());
+
+    let (first, scoped) = started(&store, Arc::new(Stuck));
+    for n in 1..=3 {
+        first
+            .accept(Target::channel("chat", "#general"), format!("message {n}"))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        waiting(&scoped).await,
+        vec!["message 1", "message 2", "message 3"]
+    );
+
+    let recorder = Arc::new(Recorder::default());
+    let (second, scoped) = started(&store, recorder.clone());
+    assert_eq!(
+        recorder.wait_for(3).await,
+        vec!["message 1", "message 2", "message 3"]
+    );
+    rows_drained(&scoped).await;
+
+    second
+        .accept(Target::direct("chat", "bob"), "after restart")
+        .await
+        .unwrap();
+    assert_eq!(recorder.wait_for(4).await[3], "after restart");
+    rows_drained(&scoped).await;
+}
+
+#[tokio::test]
+async fn an_outbox_takes_nothing_before_start_or_after_close() {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
+    let ctx = Context::for_tests_with(store.clone());
+    assert!(matches!(
+        ctx.accept(Target::channel("chat", "#g"), "early").await,
+        Err(OutboxError::Closed)
+    ));
+
+    let recorder = Arc::new(Recorder::default());
+    let (ctx, scoped) = started(&store, recorder.clone());
+    ctx.accept(Target::channel("chat", "#g"), "kept")
+        .await
+        .unwrap();
+    ctx.outbox().close();
+    assert!(matches!(
+        ctx.accept(Target::channel("chat", "#g"), "late").await,
+        Err(OutboxError::Closed)
+    ));
+    assert_eq!(recorder.wait_for(1).await, vec!["kept"]);
+    rows_drained(&scoped).await;
+}
+
+#[test]
+fn rows_round_trip_channels_and_direct_targets() {
+    for target in [Target::channel("irc", "#x"), Target::direct("irc", "bob")] {
+        let stored = Stored::new(&target, "hi".into());
+        let back: Stored = serde_json::from_str(&serde_json::to_string(&stored).unwrap()).unwrap();
+        assert_eq!(back.target(), target);
+    }
+}
