@@ -94,16 +94,16 @@ async fn the_native_example_answers_its_route_with_the_plugin_json() {
     let body: serde_json::Value = serde_json::from_slice(bad.body()).expect("JSON body");
     assert_eq!(body, json!({"error": "send a JSON body with a `name`"}));
 
+    // As a listener serves it: another method on the path is a JSON 405, like any sink's.
+    let served = warp::Filter::recover(filter, switchboard_core::http::unmatched);
     let other = warp::test::request()
         .method("GET")
         .path("/hello")
-        .reply(&filter)
+        .reply(&served)
         .await;
-    assert_eq!(
-        other.status(),
-        404,
-        "another method is not this sink's route"
-    );
+    assert_eq!(other.status(), 405);
+    let body: serde_json::Value = serde_json::from_slice(other.body()).expect("JSON body");
+    assert_eq!(body["reason"], "method_not_allowed");
 }
 
 #[tokio::test]

@@ -33,6 +33,8 @@ pub struct SinkRequest {
     /// The client, after trusted proxies' `X-Forwarded-For`.
     pub client_ip: Option<IpAddr>,
     pub path: String,
+    /// The raw query string, without the `?`; empty when there is none.
+    pub query: String,
     pub headers: HeaderMap,
     pub body: Bytes,
 }
@@ -59,6 +61,12 @@ pub enum Answer {
 }
 
 pub type HandlerResult = Result<Answer, Refusal>;
+
+/// The request's path and raw query string.
+struct PathAndQuery {
+    path: String,
+    query: String,
+}
 
 /// One sink's limits and counters, shared by all its routes.
 pub struct Intake {
@@ -99,24 +107,28 @@ impl Intake {
         Fut: Future<Output = HandlerResult> + Send + 'static,
     {
         let intake = self.clone();
+        let query = warp::query::raw().or(warp::any().map(String::new)).unify();
         route_filter(route)
             .and(warp::ext::optional::<PeerAddr>())
             .and(warp::path::full())
+            .and(query)
             .and(warp::header::headers_cloned())
             .and(warp::body::stream())
             .then(
-                move |peer: Option<PeerAddr>, path: FullPath, headers: HeaderMap, body| {
+                move |peer: Option<PeerAddr>,
+                      path: FullPath,
+                      query: String,
+                      headers: HeaderMap,
+                      body| {
                     let intake = intake.clone();
                     let handler = handler.clone();
                     async move {
+                        let target = PathAndQuery {
+                            path: path.as_str().to_string(),
+                            query,
+                        };
                         intake
-                            .handle(
-                                peer.map(|p| p.0),
-                                path.as_str().to_string(),
-                                headers,
-                                body,
-                                handler,
-                            )
+                            .handle(peer.map(|p| p.0), target, headers, body, handler)
                             .await
                     }
                 },
@@ -127,7 +139,7 @@ impl Intake {
     async fn handle<S, B, H, Fut>(
         &self,
         peer: Option<SocketAddr>,
-        path: String,
+        target: PathAndQuery,
         headers: HeaderMap,
         body: S,
         handler: H,
@@ -142,7 +154,7 @@ impl Intake {
         let span = tracing::info_span!("sink_request", sink = %self.sink, request_id = %request_id);
         self.counters.received();
         let outcome = self
-            .run(peer, path, headers, body, handler, request_id.clone())
+            .run(peer, target, headers, body, handler, request_id.clone())
             .instrument(span.clone())
             .await;
         let mut response = match outcome {
@@ -178,7 +190,7 @@ impl Intake {
     async fn run<S, B, H, Fut>(
         &self,
         peer: Option<SocketAddr>,
-        path: String,
+        target: PathAndQuery,
         headers: HeaderMap,
         body: S,
         handler: H,
@@ -211,7 +223,8 @@ impl Intake {
                 request_id,
                 peer,
                 client_ip,
-                path,
+                path: target.path,
+                query: target.query,
                 headers,
                 body,
             })

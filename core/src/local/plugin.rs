@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use crate::config::{ConfigError, KeySpec, SectionSpec, ValueKind};
+use crate::http::{listener_keys, ListenerSettings};
 use crate::plugin::{Plugin, PluginBuilder};
-use crate::sink::ListenerAddr;
 
 use super::adapter::{LocalCommand, LocalSink, TopicService};
 use super::backend::Backend;
@@ -42,7 +42,31 @@ pub(crate) fn intern(text: &str) -> &'static str {
 }
 
 pub const CALL_TIMEOUT_DOC: &str =
-    "How long one call into this plugin may take (default: `[Plugins] call_timeout`).";
+    "How long one call into this plugin may take (default: `[Plugins] call_timeout`); an exec plugin that takes longer is restarted.";
+
+/// The listener and limit keys of a built-in sink, for a plugin with HTTP routes: the port is
+/// optional (no port, no routes served) and bodies may be larger by default.
+fn route_keys() -> Vec<KeySpec> {
+    listener_keys()
+        .into_iter()
+        .map(|key| match key.name {
+            "port" => KeySpec {
+                doc: "The port its routes listen on; without it the routes are not served.",
+                ..key
+            },
+            "bind" => KeySpec {
+                doc: "The address its routes listen on. Sinks with the same bind and port share one server.",
+                ..key
+            },
+            "max_body_size" => KeySpec {
+                doc: "Largest request body in bytes passed to the plugin; larger ones are answered 413.",
+                ..key
+            }
+            .default("1048576"),
+            _ => key,
+        })
+        .collect()
+}
 
 impl LocalPlugin {
     fn has_routes(&self) -> bool {
@@ -63,15 +87,7 @@ impl Plugin for LocalPlugin {
             CALL_TIMEOUT_DOC,
         )];
         if self.has_routes() {
-            keys.push(
-                KeySpec::new("bind", ValueKind::Text, "The address its routes listen on.")
-                    .default("127.0.0.1"),
-            );
-            keys.push(KeySpec::new(
-                "port",
-                ValueKind::Integer,
-                "The port its routes listen on; without it the routes are not served.",
-            ));
+            keys.extend(route_keys());
         }
         for key in &declarations.config_keys {
             if key != "enabled" && keys.iter().all(|k| k.name != key) {
@@ -111,28 +127,10 @@ impl Plugin for LocalPlugin {
                 timeout,
             });
         }
-        let port: Option<u64> = if self.has_routes() {
-            view.get_opt("port")?
-        } else {
-            None
-        };
-        if let Some(port) = port {
-            let port = u16::try_from(port).map_err(|_| {
-                ConfigError::at(
-                    view.raw("port")
-                        .map(|(_, o)| o)
-                        .unwrap_or(crate::config::Origin::Default),
-                    format!("port {port} is out of range"),
-                )
-                .in_section(view.name())
-                .for_key("port")
-            })?;
+        if self.has_routes() && view.get_opt::<u16>("port")?.is_some() {
             builder.add_sink(LocalSink {
                 plugin: self.name.clone(),
-                listener: ListenerAddr {
-                    bind: view.get("bind")?,
-                    port,
-                },
+                listener: ListenerSettings::read(&view, config)?,
                 routes: declarations.routes.clone(),
                 backend: self.backend.clone(),
                 timeout,

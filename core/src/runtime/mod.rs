@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 pub use assemble::{
     all_sections, assemble, assemble_with_local, discover_and_assemble, Assembly, StartupError,
 };
-pub(crate) use shared::mark_faulted;
+pub(crate) use shared::{mark_active, mark_faulted};
 pub use specs::{connector_keys, ConnectorCommon};
 
 use crate::config::{Config, ConfigErrors};

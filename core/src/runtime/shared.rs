@@ -87,3 +87,16 @@ pub(crate) fn mark_faulted(ctx: &Context, plugin: &str, why: &str) {
     }
     shared.plugins.store(Arc::new(plugins));
 }
+
+/// Clears a run-time fault (an exec plugin whose new process said hello); a rejection stays.
+pub(crate) fn mark_active(ctx: &Context, plugin: &str) {
+    let shared = ctx.shared();
+    let mut plugins = (*shared.plugins.load_full()).clone();
+    let Some(record) = plugins.iter_mut().find(|r| r.name == plugin) else {
+        return;
+    };
+    if matches!(record.state, PluginState::Faulted(_)) {
+        record.state = PluginState::Active;
+        shared.plugins.store(Arc::new(plugins));
+    }
+}

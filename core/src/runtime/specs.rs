@@ -34,7 +34,7 @@ pub fn core_sections() -> Vec<SectionSpec> {
             "Where local plugins live, and how long a call into one may take.",
             vec![
                 KeySpec::new("local_dir", Text, "The operator's drop-in folder, relative to this file; its `config.ini` is merged on top of this one, and plugins are dropped into its `plugins/` folder.").default("local"),
-                KeySpec::new("call_timeout", Duration, "How long one call into a local plugin may take; a native plugin that takes longer is marked faulted. `[Plugin.NAME] call_timeout` overrides it per plugin.").default("5s"),
+                KeySpec::new("call_timeout", Duration, "How long one call into a local plugin may take; a native plugin that takes longer is marked faulted, an exec plugin's process is killed and restarted. `[Plugin.NAME] call_timeout` overrides it per plugin.").default("5s"),
             ],
         ),
         SectionSpec::new(

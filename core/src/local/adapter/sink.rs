@@ -1,24 +1,24 @@
-//! A local plugin's HTTP routes as a [`Sink`]: the request goes to the plugin as JSON, and the
-//! plugin's JSON answer becomes the response.
+//! A local plugin's HTTP routes as a [`Sink`]: each request passes the shared per-sink intake
+//! (body size, timeout, concurrency, allow list, counters, request id) like a built-in sink's,
+//! then goes to the plugin as JSON, and the plugin's JSON answer becomes the response.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_plugin_sdk::{HttpRequest, HttpResponse, Request, RouteDeclaration};
-use warp::http::{HeaderMap, Method, StatusCode};
-use warp::Filter;
+use warp::http::{HeaderMap, StatusCode};
+use warp::reply::Response;
 
 use crate::context::Context;
+use crate::http::TlsFiles;
+use crate::http::{combine, Answer, HandlerResult, Intake, ListenerSettings, Refusal, SinkRequest};
 use crate::local::backend::{Backend, CallError};
 use crate::sink::{ListenerAddr, RouteSpec, Sink, SinkFilter};
 
-/// Largest request body passed to a plugin.
-pub const BODY_LIMIT: u64 = 1024 * 1024;
-
 pub struct LocalSink {
     pub plugin: String,
-    pub listener: ListenerAddr,
+    pub listener: ListenerSettings,
     pub routes: Vec<RouteDeclaration>,
     pub backend: Arc<dyn Backend>,
     pub timeout: Duration,
@@ -30,7 +30,11 @@ impl Sink for LocalSink {
     }
 
     fn listener(&self) -> ListenerAddr {
-        self.listener.clone()
+        self.listener.addr.clone()
+    }
+
+    fn tls(&self) -> Option<TlsFiles> {
+        self.listener.tls.clone()
     }
 
     fn routes(&self) -> Vec<RouteSpec> {
@@ -41,95 +45,107 @@ impl Sink for LocalSink {
     }
 
     fn filter(&self, ctx: Context) -> SinkFilter {
-        let routes = Arc::new(self.routes.clone());
-        let backend = self.backend.clone();
-        let plugin: Arc<str> = self.plugin.as_str().into();
-        let timeout = self.timeout;
-        let query = warp::query::raw().or(warp::any().map(String::new)).unify();
-        warp::method()
-            .and(warp::path::full())
-            .and_then(move |method: Method, path: warp::path::FullPath| {
-                let routes = routes.clone();
-                async move {
-                    routes
-                        .iter()
-                        .find_map(|r| {
-                            let params = matches(&r.path, path.as_str())?;
-                            r.method
-                                .eq_ignore_ascii_case(method.as_str())
-                                .then(|| (method.to_string(), r.path.clone(), path.as_str().to_string(), params))
-                        })
-                        .ok_or_else(warp::reject::not_found)
-                }
+        let intake = Intake::new(
+            &self.plugin,
+            self.listener.limits.clone(),
+            ctx.sink_counters().for_sink(&self.plugin),
+        );
+        let caller = Arc::new(Caller {
+            plugin: self.plugin.clone(),
+            backend: self.backend.clone(),
+            timeout: self.timeout,
+            ctx,
+        });
+        let filters = self
+            .routes
+            .iter()
+            .map(|declared| {
+                let spec = RouteSpec::new(&declared.method, &declared.path);
+                let route = Arc::new(spec.clone());
+                let caller = caller.clone();
+                intake.serve(&spec, move |request| {
+                    let (caller, route) = (caller.clone(), route.clone());
+                    async move { caller.call(&route, request).await }
+                })
             })
-            .and(query)
-            .and(warp::header::headers_cloned())
-            .and(warp::body::content_length_limit(BODY_LIMIT))
-            .and(warp::body::bytes())
-            .then(
-                move |(method, route, path, params): Matched,
-                      query: String,
-                      headers: HeaderMap,
-                      body: bytes::Bytes| {
-                    let (backend, plugin, ctx) = (backend.clone(), plugin.clone(), ctx.clone());
-                    async move {
-                        let request = Request::Http(HttpRequest {
-                            method,
-                            route,
-                            path,
-                            params,
-                            query,
-                            headers: header_map(&headers),
-                            body: body_value(&body),
-                        });
-                        match backend.call(request, &ctx, timeout).await {
-                            Ok(answer) => match serde_json::from_value::<HttpResponse>(answer) {
-                                Ok(response) => respond(response),
-                                Err(e) => {
-                                    let error = CallError::Fault(format!("answered an HTTP request with something that is not a response: {e}"));
-                                    super::report(&ctx, &plugin, "route", &error);
-                                    error_response(StatusCode::BAD_GATEWAY, &error.to_string())
-                                }
-                            },
-                            Err(error) => {
-                                super::report(&ctx, &plugin, "route", &error);
-                                let status = match error {
-                                    CallError::Plugin(_) => StatusCode::INTERNAL_SERVER_ERROR,
-                                    _ => StatusCode::SERVICE_UNAVAILABLE,
-                                };
-                                error_response(status, &error.to_string())
-                            }
-                        }
-                    }
-                },
-            )
-            .boxed()
+            .collect();
+        match combine(filters) {
+            Some(filter) => filter,
+            None => {
+                // A plugin without routes gets no sink; this answers nothing, like no route.
+                use warp::Filter;
+                warp::any()
+                    .and_then(|| async { Err::<Response, _>(warp::reject::not_found()) })
+                    .boxed()
+            }
+        }
     }
 }
 
-type Matched = (String, String, String, BTreeMap<String, String>);
+/// What a request needs to reach the plugin.
+struct Caller {
+    plugin: String,
+    backend: Arc<dyn Backend>,
+    timeout: Duration,
+    ctx: Context,
+}
 
-/// The `{name}` values when `path` matches the route `pattern`.
-fn matches(pattern: &str, path: &str) -> Option<BTreeMap<String, String>> {
-    let mut params = BTreeMap::new();
-    let mut want = pattern.trim_matches('/').split('/');
-    let mut got = path.trim_matches('/').split('/');
-    loop {
-        match (want.next(), got.next()) {
-            (None, None) => return Some(params),
-            (Some(w), Some(g)) => {
-                if let Some(name) = w.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
-                    if g.is_empty() {
-                        return None;
-                    }
-                    params.insert(name.to_string(), g.to_string());
-                } else if w != g {
-                    return None;
+impl Caller {
+    async fn call(&self, route: &RouteSpec, request: SinkRequest) -> HandlerResult {
+        let http = HttpRequest {
+            method: route.method.clone(),
+            route: route.path.clone(),
+            params: params(&route.path, &request.path_segments()),
+            path: request.path,
+            query: request.query,
+            headers: header_map(&request.headers),
+            body: body_value(&request.body),
+        };
+        let answer = self
+            .backend
+            .call(Request::Http(http), &self.ctx, self.timeout)
+            .await;
+        match answer {
+            Ok(answer) => match serde_json::from_value::<HttpResponse>(answer) {
+                Ok(response) => Ok(Answer::Accepted(respond(response))),
+                Err(e) => {
+                    let error = CallError::Fault(format!(
+                        "answered an HTTP request with something that is not a response: {e}"
+                    ));
+                    super::report(&self.ctx, &self.plugin, "route", &error);
+                    Err(Refusal::new(
+                        StatusCode::BAD_GATEWAY,
+                        "bad_plugin_answer",
+                        error.to_string(),
+                    ))
                 }
+            },
+            Err(error) => {
+                super::report(&self.ctx, &self.plugin, "route", &error);
+                let (status, reason) = match error {
+                    CallError::Plugin(_) => (StatusCode::INTERNAL_SERVER_ERROR, "plugin_error"),
+                    CallError::Fault(_) => (StatusCode::SERVICE_UNAVAILABLE, "plugin_faulted"),
+                    CallError::Unavailable(_) => {
+                        (StatusCode::SERVICE_UNAVAILABLE, "plugin_unavailable")
+                    }
+                };
+                Err(Refusal::new(status, reason, error.to_string()))
             }
-            _ => return None,
         }
     }
+}
+
+/// The `{name}` values of a request whose (percent-decoded) segments matched `pattern`.
+fn params(pattern: &str, segments: &[String]) -> BTreeMap<String, String> {
+    pattern
+        .trim_matches('/')
+        .split('/')
+        .zip(segments)
+        .filter_map(|(want, got)| {
+            let name = want.strip_prefix('{')?.strip_suffix('}')?;
+            Some((name.to_string(), got.clone()))
+        })
+        .collect()
 }
 
 fn header_map(headers: &HeaderMap) -> BTreeMap<String, String> {
@@ -144,7 +160,7 @@ fn body_value(body: &[u8]) -> serde_json::Value {
         .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(body).into_owned()))
 }
 
-fn respond(response: HttpResponse) -> warp::reply::Response {
+fn respond(response: HttpResponse) -> Response {
     let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::BAD_GATEWAY);
     let mut builder = warp::http::Response::builder()
         .status(status)
@@ -155,19 +171,13 @@ fn respond(response: HttpResponse) -> warp::reply::Response {
     builder
         .body(response.body.to_string().into())
         .unwrap_or_else(|_| {
-            error_response(StatusCode::BAD_GATEWAY, "the plugin sent an invalid header")
+            Refusal::new(
+                StatusCode::BAD_GATEWAY,
+                "bad_plugin_answer",
+                "the plugin sent an invalid header",
+            )
+            .into_response()
         })
-}
-
-fn error_response(status: StatusCode, error: &str) -> warp::reply::Response {
-    let body = serde_json::json!({ "error": error }).to_string();
-    let mut response = warp::reply::Response::new(body.into());
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        "content-type",
-        warp::http::HeaderValue::from_static("application/json"),
-    );
-    response
 }
 
 #[cfg(test)]
@@ -175,11 +185,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn routes_match_literal_and_variable_segments() {
-        assert_eq!(matches("/hello", "/hello"), Some(BTreeMap::new()));
-        assert_eq!(matches("/hello", "/hello/x"), None);
-        let params = matches("/hook/{room}", "/hook/ops").expect("match");
-        assert_eq!(params.get("room").map(String::as_str), Some("ops"));
-        assert_eq!(matches("/hook/{room}", "/hook/"), None);
+    fn params_are_named_by_the_route_and_decoded() {
+        assert_eq!(params("/hello", &["hello".into()]), BTreeMap::new());
+        let found = params("/hook/{room}", &crate::http::path_segments("/hook/%23ops/"));
+        assert_eq!(found.get("room").map(String::as_str), Some("#ops"));
     }
 }

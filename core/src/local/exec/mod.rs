@@ -1,6 +1,7 @@
 //! Exec local plugins: a child process speaking JSON lines on stdin/stdout, restarted with
 //! backoff when it dies.
 
+mod host;
 mod process;
 mod protocol;
 

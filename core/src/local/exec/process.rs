@@ -1,5 +1,7 @@
 //! Running one exec plugin: start it, read its hello, pass calls by id, serve its host calls,
-//! and restart it with exponential backoff when it exits (pending calls get an error).
+//! and restart it with exponential backoff when it exits or leaves a call unanswered past its
+//! timeout (it is killed then). Pending calls get an error; while the process is down the
+//! plugin is listed as faulted, and as active again once a new process said hello.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -14,14 +16,17 @@ use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
-use super::protocol::{Hello, HostCall, Incoming, Outgoing, PROTOCOL_VERSION};
+use super::host::host_call;
+use super::protocol::{Hello, Incoming, Outgoing, PROTOCOL_VERSION};
 use crate::context::Context;
-use crate::event::{Event, Target};
 use crate::local::backend::{Backend, CallError};
 
 /// A run that lasted this long resets the backoff.
 const STABLE_RUN: Duration = Duration::from_secs(30);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// How much longer than its timeout a caller waits, so the supervisor's answer (which kills the
+/// process) normally arrives first.
+const ANSWER_GRACE: Duration = Duration::from_millis(250);
 
 #[derive(Debug, Clone)]
 pub struct ExecSpec {
@@ -57,6 +62,15 @@ struct Call {
     request: Request,
     ctx: Context,
     answer: Answer,
+    timeout: Duration,
+    deadline: tokio::time::Instant,
+}
+
+/// A call the process has been sent and not answered yet.
+struct Pending {
+    answer: Answer,
+    timeout: Duration,
+    deadline: tokio::time::Instant,
 }
 
 pub struct ExecBackend {
@@ -105,16 +119,19 @@ impl Backend for ExecBackend {
         timeout: Duration,
     ) -> Result<Value, CallError> {
         let (answer, answered) = oneshot::channel();
+        let deadline = tokio::time::Instant::now() + timeout;
         let call = Call {
             request,
             ctx: ctx.clone(),
             answer,
+            timeout,
+            deadline,
         };
         self.calls
             .send(call)
             .await
             .map_err(|_| CallError::Unavailable("the plugin process has stopped".into()))?;
-        match tokio::time::timeout(timeout, answered).await {
+        match tokio::time::timeout_at(deadline + ANSWER_GRACE, answered).await {
             Ok(Ok(answer)) => answer,
             Ok(Err(_)) => Err(CallError::Unavailable(
                 "the plugin process has stopped".into(),
@@ -210,12 +227,20 @@ async fn supervise(
             None => match launch(&spec).await {
                 Ok(running) => {
                     tracing::info!(plugin = %spec.name, "exec plugin restarted");
+                    if let Some(ctx) = &ctx {
+                        crate::runtime::mark_active(ctx, &spec.name);
+                    }
                     running
                 }
                 Err(e) => {
-                    tracing::error!(plugin = %spec.name, error = %e, "exec plugin did not restart");
                     failures += 1;
-                    if !wait_refusing(backoff(failures), &mut inbox, &stop).await {
+                    let delay = backoff(failures);
+                    tracing::error!(plugin = %spec.name, error = %e, "exec plugin did not restart; retrying in {delay:?}");
+                    if let Some(ctx) = &ctx {
+                        let why = format!("did not restart: {e}; retrying in {delay:?}");
+                        crate::runtime::mark_faulted(ctx, &spec.name, &why);
+                    }
+                    if !wait_refusing(delay, &mut inbox, &stop).await {
                         return;
                     }
                     continue;
@@ -232,6 +257,9 @@ async fn supervise(
         let delay = backoff(failures);
         failures += 1;
         tracing::error!(plugin = %spec.name, "exec plugin {why}; restarting in {delay:?}");
+        if let Some(ctx) = &ctx {
+            crate::runtime::mark_faulted(ctx, &spec.name, &format!("{why}; restarting"));
+        }
         if !wait_refusing(delay, &mut inbox, &stop).await {
             return;
         }
@@ -266,7 +294,15 @@ async fn wait_refusing(
     }
 }
 
-/// Serves one process until it exits (`Some(why)`) or the plugin is stopped (`None`).
+/// Why a process stopped being served.
+enum Exit {
+    /// It closed a pipe: it is exiting, or has.
+    Closed(String),
+    /// It left calls unanswered past their timeout: it is killed.
+    Hung(Vec<Pending>),
+}
+
+/// Serves one process until it exits or hangs (`Some(why)`) or the plugin is stopped (`None`).
 async fn serve(
     name: &str,
     mut running: Running,
@@ -274,21 +310,36 @@ async fn serve(
     ctx: &mut Option<Context>,
     stop: &CancellationToken,
 ) -> Option<String> {
-    let mut pending: HashMap<u64, Answer> = HashMap::new();
+    let mut pending: HashMap<u64, Pending> = HashMap::new();
     let mut next_id = 0u64;
-    let why = loop {
+    let exit = loop {
+        let first_deadline = pending.values().map(|p| p.deadline).min();
         tokio::select! {
             _ = stop.cancelled() => {
                 let _ = running.child.kill().await;
                 return None;
+            }
+            _ = sleep_until(first_deadline), if first_deadline.is_some() => {
+                let now = tokio::time::Instant::now();
+                let late: Vec<u64> = pending.iter().filter(|(_, p)| p.deadline <= now).map(|(id, _)| *id).collect();
+                break Exit::Hung(late.iter().filter_map(|id| pending.remove(id)).collect());
             }
             call = inbox.recv() => {
                 let Some(call) = call else {
                     let _ = running.child.kill().await;
                     return None;
                 };
-                next_id += 1;
                 *ctx = Some(call.ctx);
+                if call.deadline <= tokio::time::Instant::now() {
+                    // It waited out its time in the queue (a restart was slow): the process
+                    // never saw it, so it is not to blame.
+                    let _ = call.answer.send(Err(CallError::Unavailable(format!(
+                        "the plugin did not answer within {:?}",
+                        call.timeout
+                    ))));
+                    continue;
+                }
+                next_id += 1;
                 let line = match serde_json::to_string(&Outgoing { id: next_id, request: &call.request }) {
                     Ok(line) => line,
                     Err(e) => {
@@ -296,30 +347,61 @@ async fn serve(
                         continue;
                     }
                 };
-                pending.insert(next_id, call.answer);
+                pending.insert(next_id, Pending { answer: call.answer, timeout: call.timeout, deadline: call.deadline });
                 if write_line(&mut running.stdin, &line).await.is_err() {
-                    break "closed its stdin".to_string();
+                    break Exit::Closed("closed its stdin".to_string());
                 }
             }
             line = running.stdout.next_line() => match line {
                 Ok(Some(line)) => handle_line(name, &line, &mut pending, &mut running.stdin, ctx.as_ref()).await,
-                Ok(None) | Err(_) => break "closed its stdout".to_string(),
+                Ok(None) | Err(_) => break Exit::Closed("closed its stdout".to_string()),
             },
         }
     };
-    let status = match tokio::time::timeout(Duration::from_secs(2), running.child.wait()).await {
-        Ok(Ok(status)) => status.to_string(),
-        _ => {
+    let (why, status) = match exit {
+        Exit::Closed(why) => {
+            let status =
+                match tokio::time::timeout(Duration::from_secs(2), running.child.wait()).await {
+                    Ok(Ok(status)) => status.to_string(),
+                    _ => {
+                        let _ = running.child.kill().await;
+                        "killed".to_string()
+                    }
+                };
+            (why, status)
+        }
+        Exit::Hung(late) => {
+            let longest = late.iter().map(|p| p.timeout).max().unwrap_or_default();
+            let why = format!("did not answer within {longest:?}");
+            tracing::error!(plugin = %name, "exec plugin {why}: killing its process");
             let _ = running.child.kill().await;
-            "killed".to_string()
+            // Listed as faulted before anyone hears of the timeout.
+            if let Some(ctx) = ctx.as_ref() {
+                crate::runtime::mark_faulted(ctx, name, &format!("{why} (killed); restarting"));
+            }
+            for call in late {
+                let _ = call.answer.send(Err(CallError::Unavailable(format!(
+                    "the plugin did not answer within {:?}; its process is restarted",
+                    call.timeout
+                ))));
+            }
+            (why, "killed".to_string())
         }
     };
-    for (_, answer) in pending.drain() {
-        let _ = answer.send(Err(CallError::Unavailable(format!(
+    for (_, call) in pending.drain() {
+        let _ = call.answer.send(Err(CallError::Unavailable(format!(
             "the plugin process stopped ({status}) before answering"
         ))));
     }
     Some(format!("{why} ({status})"))
+}
+
+/// Sleeps until `deadline`; forever without one (the branch is disabled then anyway).
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
 }
 
 async fn write_line(stdin: &mut ChildStdin, line: &str) -> std::io::Result<()> {
@@ -331,7 +413,7 @@ async fn write_line(stdin: &mut ChildStdin, line: &str) -> std::io::Result<()> {
 async fn handle_line(
     name: &str,
     line: &str,
-    pending: &mut HashMap<u64, Answer>,
+    pending: &mut HashMap<u64, Pending>,
     stdin: &mut ChildStdin,
     ctx: Option<&Context>,
 ) {
@@ -344,7 +426,7 @@ async fn handle_line(
     };
     match incoming {
         Incoming::Answer { id, result, error } => {
-            if let Some(answer) = pending.remove(&id) {
+            if let Some(Pending { answer, .. }) = pending.remove(&id) {
                 let outcome = match (result, error) {
                     (_, Some(error)) => Err(CallError::Plugin(error)),
                     (Some(result), None) => Ok(result),
@@ -363,93 +445,6 @@ async fn handle_line(
                     tracing::warn!(plugin = %name, "could not answer a host call");
                 }
             }
-        }
-    }
-}
-
-/// Carries out one host call; answers `(ref, outcome)` for calls that want an answer.
-async fn host_call(
-    name: &str,
-    call: HostCall,
-    ctx: Option<&Context>,
-) -> Option<(u64, Result<Value, String>)> {
-    let no_ctx = || Err("host services work while the plugin handles a request".to_string());
-    match call {
-        HostCall::Log { level, message } => {
-            match level.as_str() {
-                "error" => tracing::error!(plugin = %name, "{message}"),
-                "warn" => tracing::warn!(plugin = %name, "{message}"),
-                "debug" => tracing::debug!(plugin = %name, "{message}"),
-                _ => tracing::info!(plugin = %name, "{message}"),
-            }
-            None
-        }
-        HostCall::Publish { topic, payload } => {
-            if let Some(ctx) = ctx {
-                ctx.publish(Event::custom(topic, payload));
-            }
-            None
-        }
-        HostCall::Send {
-            connector,
-            channel,
-            user,
-            text,
-            reference,
-        } => {
-            let outcome = match (ctx, channel, user) {
-                (None, ..) => no_ctx(),
-                (Some(ctx), Some(channel), None) => ctx
-                    .send(Target::channel(connector, channel), text)
-                    .await
-                    .map(|()| Value::Bool(true))
-                    .map_err(|e| e.to_string()),
-                (Some(ctx), None, Some(user)) => ctx
-                    .send(Target::direct(connector, user), text)
-                    .await
-                    .map(|()| Value::Bool(true))
-                    .map_err(|e| e.to_string()),
-                _ => Err("send needs exactly one of `channel` and `user`".into()),
-            };
-            reference.map(|r| (r, outcome))
-        }
-        HostCall::KvGet { key, reference } => {
-            let outcome = match ctx {
-                None => no_ctx(),
-                Some(ctx) => ctx
-                    .storage()
-                    .get(&key)
-                    .await
-                    .map(|v| v.map_or(Value::Null, Value::String))
-                    .map_err(|e| e.to_string()),
-            };
-            Some((reference, outcome))
-        }
-        HostCall::KvPut {
-            key,
-            value,
-            reference,
-        } => {
-            let outcome = match ctx {
-                None => no_ctx(),
-                Some(ctx) => ctx
-                    .storage()
-                    .put(&key, &value)
-                    .await
-                    .map(|()| Value::Bool(true))
-                    .map_err(|e| e.to_string()),
-            };
-            reference.map(|r| (r, outcome))
-        }
-        HostCall::Config { reference } => {
-            let outcome = match ctx {
-                None => no_ctx(),
-                Some(ctx) => Ok(Value::from(crate::local::section_values(
-                    &ctx.config(),
-                    name,
-                ))),
-            };
-            Some((reference, outcome))
         }
     }
 }
