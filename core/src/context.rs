@@ -173,14 +173,26 @@ impl Context {
 
     /// Sends a message and waits until its connector has sent every chunk of it.
     pub async fn deliver(&self, target: Target, text: impl Into<String>) -> Result<(), SendError> {
+        self.queue_tracked(target, text.into()).await?.await
+    }
+
+    /// Queues a message; the returned future ends when its connector has sent it (or failed).
+    /// Messages to one connector go out in the order they were queued.
+    pub(crate) async fn queue_tracked(
+        &self,
+        target: Target,
+        text: String,
+    ) -> Result<impl std::future::Future<Output = Result<(), SendError>>, SendError> {
         let (ack, sent) = tokio::sync::oneshot::channel();
         let connector = target.connector.clone();
-        self.queue(target, text.into(), Some(ack)).await?;
-        match sent.await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(error)) => Err(SendError::NotSent { connector, error }),
-            Err(_) => Err(SendError::ConnectorStopped(connector)),
-        }
+        self.queue(target, text, Some(ack)).await?;
+        Ok(async move {
+            match sent.await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(error)) => Err(SendError::NotSent { connector, error }),
+                Err(_) => Err(SendError::ConnectorStopped(connector)),
+            }
+        })
     }
 
     /// Accepts a message from outside the bot (a sink) durably: once this returns, the message

@@ -18,6 +18,8 @@ use crate::store::{ScopedStore, StoreError};
 
 /// Most accepts one commit takes.
 const BATCH: usize = 512;
+/// Most messages queued to connectors before waiting for them to be sent.
+const WINDOW: usize = 256;
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 const LAST_RETRY: Duration = Duration::from_secs(60);
 
@@ -150,8 +152,11 @@ impl Outbox {
         };
         let (rows_tx, rows_rx) = mpsc::unbounded_channel();
         let tasks = ctx.background_tasks();
-        tasks.spawn(write(store.clone(), accepts, rows_tx));
-        tasks.spawn(deliver(ctx.clone(), store, rows_rx));
+        // The writer waits until the delivery task has read what an earlier run left, so no row
+        // is both in that list and in the queue of new ones.
+        let (loaded, replay_read) = oneshot::channel();
+        tasks.spawn(write(store.clone(), accepts, rows_tx, replay_read));
+        tasks.spawn(deliver(ctx.clone(), store, rows_rx, loaded));
         self.started.store(true, Ordering::Release);
     }
 
@@ -168,7 +173,9 @@ async fn write(
     store: ScopedStore,
     mut accepts: mpsc::Receiver<Accept>,
     rows: mpsc::UnboundedSender<Row>,
+    replay_read: oneshot::Receiver<()>,
 ) {
+    let _ = replay_read.await;
     let mut batch = Vec::with_capacity(BATCH);
     while accepts.recv_many(&mut batch, BATCH).await > 0 {
         let entries: Vec<(String, String)> = batch
@@ -192,7 +199,12 @@ async fn write(
     }
 }
 
-async fn deliver(ctx: Context, store: ScopedStore, mut rows: mpsc::UnboundedReceiver<Row>) {
+async fn deliver(
+    ctx: Context,
+    store: ScopedStore,
+    mut rows: mpsc::UnboundedReceiver<Row>,
+    loaded: oneshot::Sender<()>,
+) {
     let left = match store.list().await {
         Ok(left) => left,
         Err(e) => {
@@ -200,22 +212,64 @@ async fn deliver(ctx: Context, store: ScopedStore, mut rows: mpsc::UnboundedRece
             Vec::new()
         }
     };
+    let _ = loaded.send(());
     if !left.is_empty() {
         tracing::info!(
             messages = left.len(),
             "delivering messages accepted before the last stop"
         );
     }
+    let mut replay = Vec::new();
     for (key, value) in left {
         match serde_json::from_str::<Stored>(&value) {
-            Ok(stored) => send_one(&ctx, &store, &key, &stored).await,
+            Ok(stored) => replay.push((key, stored)),
             Err(e) => {
                 tracing::error!(key, error = %e, "an outbox row is unreadable and stays in the store")
             }
         }
     }
-    while let Some((key, stored)) = rows.recv().await {
-        send_one(&ctx, &store, &key, &stored).await;
+    for window in replay.chunks(WINDOW) {
+        send_window(&ctx, &store, window.to_vec()).await;
+    }
+    let mut window = Vec::with_capacity(WINDOW);
+    while rows.recv_many(&mut window, WINDOW).await > 0 {
+        send_window(&ctx, &store, std::mem::take(&mut window)).await;
+    }
+}
+
+/// Queues a window of messages at once (the connectors keep their order), waits for each to be
+/// sent, removes the sent ones in one transaction, and retries the others one by one.
+async fn send_window(ctx: &Context, store: &ScopedStore, window: Vec<Row>) {
+    let mut queued = Vec::with_capacity(window.len());
+    let mut retry = Vec::new();
+    for (key, stored) in window {
+        match ctx
+            .queue_tracked(stored.target(), stored.text.clone())
+            .await
+        {
+            Ok(sent) => queued.push((key, stored, sent)),
+            Err(_) => retry.push((key, stored)),
+        }
+    }
+    let mut delivered = Vec::with_capacity(queued.len());
+    for (key, stored, sent) in queued {
+        match sent.await {
+            Ok(()) => delivered.push(key),
+            Err(_) => retry.push((key, stored)),
+        }
+    }
+    forget(store, &delivered).await;
+    for (key, stored) in retry {
+        send_one(ctx, store, &key, &stored).await;
+    }
+}
+
+async fn forget(store: &ScopedStore, keys: &[String]) {
+    if keys.is_empty() {
+        return;
+    }
+    if let Err(e) = store.delete_many(keys).await {
+        tracing::error!(messages = keys.len(), error = %e, "delivered messages could not be removed from the outbox; they may be sent again after a restart");
     }
 }
 
@@ -245,9 +299,7 @@ async fn send_one(ctx: &Context, store: &ScopedStore, key: &str, stored: &Stored
             }
         }
     }
-    if let Err(e) = store.delete(key).await {
-        tracing::error!(key, error = %e, "a delivered message could not be removed from the outbox; it may be sent again after a restart");
-    }
+    forget(store, &[key.to_string()]).await;
 }
 
 /// For tests: the rows still waiting.

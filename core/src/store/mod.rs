@@ -67,6 +67,13 @@ pub trait Store: Send + Sync + 'static {
     }
     /// true when a row was deleted
     async fn delete(&self, scope: &str, key: &str) -> Result<bool, StoreError>;
+    /// Deletes every key given (missing ones are fine); backends do it in one transaction.
+    async fn delete_many(&self, scope: &str, keys: &[String]) -> Result<(), StoreError> {
+        for key in keys {
+            self.delete(scope, key).await?;
+        }
+        Ok(())
+    }
     /// every (key, value) in the scope, sorted by key
     ///
     /// The order is byte order of the UTF-8 key (Rust's `String` order), whatever the
@@ -107,6 +114,10 @@ impl ScopedStore {
 
     pub async fn delete(&self, key: &str) -> Result<bool, StoreError> {
         self.store.delete(&self.scope, key).await
+    }
+
+    pub async fn delete_many(&self, keys: &[String]) -> Result<(), StoreError> {
+        self.store.delete_many(&self.scope, keys).await
     }
 
     pub async fn list(&self) -> Result<Vec<(String, String)>, StoreError> {

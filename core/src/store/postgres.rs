@@ -220,6 +220,19 @@ impl Store for PostgresStore {
         tx.commit().await.map_err(&err)
     }
 
+    async fn delete_many(&self, scope: &str, keys: &[String]) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached("DELETE FROM kv WHERE scope = $1 AND key = ANY($2)")
+            .await
+            .map_err(backend_err("delete_many", scope))?;
+        client
+            .execute(&stmt, &[&scope, &keys])
+            .await
+            .map_err(backend_err("delete_many", scope))?;
+        Ok(())
+    }
+
     async fn delete(&self, scope: &str, key: &str) -> Result<bool, StoreError> {
         let client = self.client().await?;
         let stmt = client

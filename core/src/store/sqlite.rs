@@ -212,6 +212,23 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn delete_many(&self, scope: &str, keys: &[String]) -> Result<(), StoreError> {
+        let s = scope.to_owned();
+        let keys = keys.to_vec();
+        self.run("delete_many", scope, move |conn| {
+            let tx = conn.unchecked_transaction()?;
+            {
+                let mut delete =
+                    tx.prepare_cached("DELETE FROM kv WHERE scope = ?1 AND key = ?2")?;
+                for key in &keys {
+                    delete.execute(params![s, key])?;
+                }
+            }
+            tx.commit()
+        })
+        .await
+    }
+
     async fn delete(&self, scope: &str, key: &str) -> Result<bool, StoreError> {
         let (s, k) = (scope.to_owned(), key.to_owned());
         self.run("delete", scope, move |conn| {

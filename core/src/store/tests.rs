@@ -22,7 +22,7 @@ pub(crate) async fn store_contract(store: Arc<dyn Store>) {
     }
     missing_keys(store.as_ref()).await;
     put_overwrites(store.as_ref()).await;
-    put_many_writes_every_entry(store.as_ref()).await;
+    put_many_writes_and_delete_many_removes(store.as_ref()).await;
     scopes_are_isolated(store.as_ref()).await;
     delete_reports_whether_a_row_went(store.as_ref()).await;
     list_is_sorted_by_key(store.as_ref()).await;
@@ -53,7 +53,7 @@ async fn put_overwrites(store: &dyn Store) {
     clear(store, A).await;
 }
 
-async fn put_many_writes_every_entry(store: &dyn Store) {
+async fn put_many_writes_and_delete_many_removes(store: &dyn Store) {
     store.put(A, "b", "old").await.unwrap();
     store
         .put_many(A, &pairs(&[("a", "1"), ("b", "2"), ("c", "3")]))
@@ -64,7 +64,22 @@ async fn put_many_writes_every_entry(store: &dyn Store) {
         pairs(&[("a", "1"), ("b", "2"), ("c", "3")])
     );
     store.put_many(A, &[]).await.unwrap();
+    store.put(A_CHILD, "a", "other scope").await.unwrap();
+    store
+        .delete_many(
+            A,
+            &["a".to_string(), "c".to_string(), "missing".to_string()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.list(A).await.unwrap(), pairs(&[("b", "2")]));
+    assert_eq!(
+        store.list(A_CHILD).await.unwrap(),
+        pairs(&[("a", "other scope")])
+    );
+    store.delete_many(A, &[]).await.unwrap();
     clear(store, A).await;
+    clear(store, A_CHILD).await;
 }
 
 async fn scopes_are_isolated(store: &dyn Store) {
