@@ -33,6 +33,7 @@ pub async fn run(args: ConfigArgs, json: bool) -> ExitCode {
             .map(|p| {
                 let (state, reason) = match &p.state {
                     PluginState::Active => ("active", None),
+                    PluginState::Idle => ("idle", None),
                     PluginState::Rejected(why) => ("rejected", Some(why.clone())),
                     PluginState::Faulted(why) => ("faulted", Some(why.clone())),
                 };

@@ -42,6 +42,8 @@ pub struct CommandOverride {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PluginState {
     Active,
+    /// Loaded, but its config turns nothing on (e.g. a sink with no section).
+    Idle,
     /// Refused at registration; the reason names both sides of each conflict.
     Rejected(String),
     /// Stopped working at run time (a panic, a timeout, a service that never became healthy).
@@ -52,6 +54,7 @@ impl std::fmt::Display for PluginState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             PluginState::Active => f.write_str("active"),
+            PluginState::Idle => f.write_str("idle (nothing configured)"),
             PluginState::Rejected(why) => write!(f, "rejected: {why}"),
             PluginState::Faulted(why) => write!(f, "faulted: {why}"),
         }
@@ -170,8 +173,12 @@ pub fn build(
         registry.plugins.push(PluginRecord {
             name: candidate.name,
             source: candidate.source,
+            state: if kinds == "none" {
+                PluginState::Idle
+            } else {
+                PluginState::Active
+            },
             kinds,
-            state: PluginState::Active,
         });
     }
 

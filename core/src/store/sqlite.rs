@@ -57,9 +57,7 @@ impl SqliteStore {
         let conn = Connection::open(path).map_err(open_err)?;
         // SQLite opens lazily: an unusable file only shows up at the first statement, here.
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
-        let mode: String = conn
-            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
-            .map_err(open_err)?;
+        let mode = wal_mode(&conn).map_err(open_err)?;
         if !mode.eq_ignore_ascii_case("wal") {
             tracing::warn!(
                 path = %path.display(),
@@ -112,6 +110,24 @@ impl SqliteStore {
         let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
         conn.query_row(&format!("PRAGMA {name}"), [], |row| row.get(0))
             .unwrap_or_else(|e| panic!("PRAGMA {name}: {e}"))
+    }
+}
+
+/// Switches to WAL. Changing the journal mode needs the file to itself and SQLite answers "busy"
+/// at once rather than waiting, e.g. while another process is creating the same new file; so
+/// this retries for as long as the busy timeout.
+fn wal_mode(conn: &Connection) -> rusqlite::Result<String> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return other,
+        }
     }
 }
 
