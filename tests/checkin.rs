@@ -243,3 +243,56 @@ fn the_bot_serves_the_receiver_as_a_sink_and_its_own_flush_lands_there() {
     let (status, err) = bot.finish();
     assert!(status.success(), "{err}");
 }
+
+#[test]
+fn a_bot_that_was_down_at_flush_time_flushes_when_it_starts() {
+    let server = Scratch::new();
+    let receiver = ReceiverProcess::start(&server, &[("CHECKIN_DB_PATH", "checkins.db")]);
+    let scratch = Scratch::new();
+    bot_config(&scratch, "bot1", &receiver);
+    let bot = hear_check_in(&scratch);
+    let (status, err) = bot.finish();
+    assert!(status.success(), "{err}");
+
+    // Make the stored check-in two days old: its daily flush went by while the bot was down.
+    let store =
+        rusqlite::Connection::open(scratch.path().join("data/switchboard.db")).expect("bot store");
+    let (key, value): (String, String) = store
+        .query_row(
+            "SELECT key, value FROM kv WHERE scope = 'checkin'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("the stored check-in");
+    let mut row: serde_json::Value = serde_json::from_str(&value).expect("a JSON row");
+    let two_days_ago = chrono::Utc::now() - chrono::Duration::days(2);
+    row["timestamp"] = two_days_ago.to_rfc3339().into();
+    store
+        .execute(
+            "UPDATE kv SET value = ?1 WHERE scope = 'checkin' AND key = ?2",
+            rusqlite::params![row.to_string(), key],
+        )
+        .expect("update");
+    drop(store);
+
+    let restarted = scratch.spawn(&["console", "--config", "config.ini"]);
+    let db = server.path().join("checkins.db");
+    let deadline = std::time::Instant::now() + support::STEP;
+    while !(db.exists() && receiver_rows(&db).len() == 1) {
+        if std::time::Instant::now() > deadline {
+            let (_, err) = restarted.finish();
+            panic!("the overdue check-in never reached the receiver; bot log:\n{err}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(
+        list_json(&scratch, &["--pending"]),
+        Vec::<serde_json::Value>::new()
+    );
+    let (status, err) = restarted.finish();
+    assert!(status.success(), "{err}");
+    assert!(
+        err.contains("missed their flush while the bot was down"),
+        "{err}"
+    );
+}

@@ -164,6 +164,13 @@ async fn flush_daily(
     let Some(api) = settings.api.clone() else {
         return;
     };
+    if missed_a_flush(&settings, &store).await {
+        tracing::info!("pending check-ins missed their flush while the bot was down: flushing now");
+        match flush(&store, &client, &api, policy).await {
+            Ok(report) => tracing::info!("check-in flush: {report}"),
+            Err(e) => tracing::error!(error = %e, "check-in flush stopped: the store failed"),
+        }
+    }
     loop {
         let now = Utc::now();
         let due = schedule::next_flush(settings.timezone, settings.flush_time, now);
@@ -176,6 +183,25 @@ async fn flush_daily(
         match flush(&store, &client, &api, policy).await {
             Ok(report) => tracing::info!("check-in flush: {report}"),
             Err(e) => tracing::error!(error = %e, "check-in flush stopped: the store failed"),
+        }
+    }
+}
+
+/// Whether any pending check-in is past the flush that should have sent it.
+async fn missed_a_flush(settings: &CheckinSettings, store: &CheckinStore) -> bool {
+    let now = Utc::now();
+    match store.with_status(store::Status::Pending).await {
+        Ok(pending) => pending.iter().any(|row| {
+            schedule::missed_its_flush(
+                settings.timezone,
+                settings.flush_time,
+                &row.checkin.timestamp,
+                now,
+            )
+        }),
+        Err(e) => {
+            tracing::error!(error = %e, "pending check-ins could not be read at start");
+            false
         }
     }
 }

@@ -19,6 +19,21 @@ pub fn next_flush(zone: BotTimezone, at: NaiveTime, now: DateTime<Utc>) -> DateT
     }
 }
 
+/// Whether a check-in received at `received` (ISO 8601) has already passed the flush that should
+/// have sent it, e.g. because the bot was down at `flush_time`. An unreadable time counts as
+/// missed, so the check-in goes out rather than waiting.
+pub fn missed_its_flush(
+    zone: BotTimezone,
+    at: NaiveTime,
+    received: &str,
+    now: DateTime<Utc>,
+) -> bool {
+    match DateTime::parse_from_rfc3339(received) {
+        Ok(received) => next_flush(zone, at, received.with_timezone(&Utc)) <= now,
+        Err(_) => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -27,6 +42,22 @@ mod tests {
 
     fn denver() -> BotTimezone {
         BotTimezone::parse("America/Denver").unwrap()
+    }
+
+    #[test]
+    fn a_check_in_missed_its_flush_once_the_first_flush_after_it_has_passed() {
+        let at = NaiveTime::from_hms_opt(23, 59, 0).unwrap();
+        let received = "2025-03-03T14:30:00-07:00";
+        // Still the same evening in Denver: its flush (23:59 Denver) is ahead.
+        let evening = Utc.with_ymd_and_hms(2025, 3, 4, 5, 0, 0).unwrap();
+        assert!(!missed_its_flush(denver(), at, received, evening));
+        // The next morning: 23:59 Denver went by (the bot was down), so it is overdue.
+        let morning = Utc.with_ymd_and_hms(2025, 3, 4, 15, 0, 0).unwrap();
+        assert!(missed_its_flush(denver(), at, received, morning));
+        // Received after that day's flush time: it waits for the next day's flush.
+        let late = "2025-03-03T23:59:30-07:00";
+        assert!(!missed_its_flush(denver(), at, late, morning));
+        assert!(missed_its_flush(denver(), at, "not a time", morning));
     }
 
     #[test]
