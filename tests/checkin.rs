@@ -277,14 +277,9 @@ fn a_bot_that_was_down_at_flush_time_flushes_when_it_starts() {
 
     let restarted = scratch.spawn(&["console", "--config", "config.ini"]);
     let db = server.path().join("checkins.db");
-    let deadline = std::time::Instant::now() + support::STEP;
-    while !(db.exists() && receiver_rows(&db).len() == 1) {
-        if std::time::Instant::now() > deadline {
-            let (_, err) = restarted.finish();
-            panic!("the overdue check-in never reached the receiver; bot log:\n{err}");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    wait_for("the overdue check-in at the receiver", || {
+        db.exists() && receiver_rows(&db).len() == 1
+    });
     assert_eq!(
         list_json(&scratch, &["--pending"]),
         Vec::<serde_json::Value>::new()

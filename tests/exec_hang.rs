@@ -4,34 +4,16 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use support::local::repo;
+use support::local::drop_hangs;
 use support::{Scratch, Session};
 use switchboard_core::config::Config;
 use switchboard_core::local::{discover, CallError, LocalSet};
 use switchboard_core::registry::PluginState;
 use switchboard_core::{Plugin, TestBot};
 use switchboard_plugin_sdk::{CommandRequest, Request};
-
-/// Drops the hanging fixture into `plugins/hangs/`; returns the plugin's folder.
-fn drop_hangs(plugins: &Path) -> PathBuf {
-    let dir = plugins.join("hangs");
-    std::fs::create_dir_all(&dir).expect("folder");
-    std::fs::copy(
-        repo().join("tests/fixtures/hangs_exec.py"),
-        dir.join("hangs.py"),
-    )
-    .expect("copy");
-    std::fs::write(
-        dir.join("plugin.toml"),
-        "name = \"hangs\"\ncommand = \"python3\"\nargs = [\"hangs.py\"]\n",
-    )
-    .expect("write");
-    dir
-}
 
 /// The `hangs` line of `!plugins`; the rest of the listing is read up to a `!ping`'s pong.
 fn listed_state(session: &mut Session) -> String {

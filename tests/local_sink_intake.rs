@@ -8,7 +8,7 @@ use std::net::TcpStream;
 use std::path::Path;
 
 use support::http::{client, exchange, free_port, json_of, wait_for_port};
-use support::local::{cargo_cdylib, repo};
+use support::local::cargo_cdylib;
 use support::{stderr, wait_for, Scratch, Session};
 
 fn drop_hello(scratch: &Scratch) {
@@ -23,18 +23,7 @@ fn drop_hello(scratch: &Scratch) {
 
 /// The hanging exec fixture, with `go` already there: restarts say hello at once.
 fn drop_hangs(scratch: &Scratch) -> std::path::PathBuf {
-    let dir = scratch.path().join("local/plugins/hangs");
-    std::fs::create_dir_all(&dir).expect("folder");
-    std::fs::copy(
-        repo().join("tests/fixtures/hangs_exec.py"),
-        dir.join("hangs.py"),
-    )
-    .expect("copy");
-    std::fs::write(
-        dir.join("plugin.toml"),
-        "name = \"hangs\"\ncommand = \"python3\"\nargs = [\"hangs.py\"]\n",
-    )
-    .expect("write");
+    let dir = support::local::drop_hangs(&scratch.path().join("local/plugins"));
     std::fs::write(dir.join("go"), "").expect("go");
     dir
 }

@@ -71,6 +71,7 @@ impl Stored {
 struct Accept {
     key: String,
     value: String,
+    row: Stored,
     stored: oneshot::Sender<Result<(), StoreError>>,
 }
 
@@ -114,13 +115,15 @@ impl Outbox {
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
             .ok_or(OutboxError::Closed)?;
-        let value = serde_json::to_string(&Stored::new(&target, text))
+        let row = Stored::new(&target, text);
+        let value = serde_json::to_string(&row)
             .map_err(|e| StoreError::Backend(format!("encoding an outbox row: {e}")))?;
         let (stored, done) = oneshot::channel();
         sender
             .send(Accept {
                 key: self.next_key(),
                 value,
+                row,
                 stored,
             })
             .await
@@ -185,9 +188,7 @@ async fn write(
         let outcome = store.put_many(&entries).await;
         for accept in batch.drain(..) {
             if outcome.is_ok() {
-                if let Ok(stored) = serde_json::from_str::<Stored>(&accept.value) {
-                    let _ = rows.send((accept.key, stored));
-                }
+                let _ = rows.send((accept.key, accept.row));
             }
             let _ = accept.stored.send(
                 outcome

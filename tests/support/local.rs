@@ -102,3 +102,21 @@ pub fn copy_dir(from: &Path, to: &Path) {
         std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy file");
     }
 }
+
+/// Drops the hanging exec fixture (`tests/fixtures/hangs_exec.py`) into `plugins/hangs/` and
+/// returns that folder. It says hello only once a `go` file is there.
+pub fn drop_hangs(plugins: &Path) -> PathBuf {
+    let dir = plugins.join("hangs");
+    std::fs::create_dir_all(&dir).expect("folder");
+    std::fs::copy(
+        repo().join("tests/fixtures/hangs_exec.py"),
+        dir.join("hangs.py"),
+    )
+    .expect("copy");
+    std::fs::write(
+        dir.join("plugin.toml"),
+        "name = \"hangs\"\ncommand = \"python3\"\nargs = [\"hangs.py\"]\n",
+    )
+    .expect("write");
+    dir
+}
