@@ -19,6 +19,10 @@ use switchboard_core::{
 };
 use warp::Filter;
 
+// The same allocator as the switchboard binary, for the sink and the bare endpoint alike.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 /// No phase runs longer than this, whatever the request count.
 const PHASE_LIMIT: Duration = Duration::from_secs(60);

@@ -6,6 +6,7 @@
 
 mod postgres;
 mod sqlite;
+mod sqlite_thread;
 
 #[cfg(test)]
 pub(crate) mod tests;

@@ -2,11 +2,13 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use tokio::sync::oneshot;
 
+use super::sqlite_thread::{self, Job};
 use super::{Store, StoreError};
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -24,10 +26,10 @@ const MIGRATIONS: &[&str] = &[
     )",
 ];
 
-/// Cheap to clone: clones share one connection.
+/// Cheap to clone: clones share one connection, owned by the store's thread.
 #[derive(Clone)]
 pub struct SqliteStore {
-    conn: Arc<Mutex<Connection>>,
+    jobs: mpsc::Sender<Job>,
     path: PathBuf,
 }
 
@@ -81,34 +83,73 @@ impl SqliteStore {
 
     fn migrated(mut conn: Connection, path: PathBuf) -> Result<Self, StoreError> {
         migrate(&mut conn, &path)?;
-        Ok(SqliteStore {
-            conn: Arc::new(Mutex::new(conn)),
-            path,
-        })
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let jobs = sqlite_thread::start(conn, &name).map_err(|e| {
+            StoreError::Backend(format!(
+                "cannot start the store thread for {}: {e}",
+                path.display()
+            ))
+        })?;
+        Ok(SqliteStore { jobs, path })
     }
 
-    /// Runs `op` on the connection off the async runtime.
-    async fn run<T, F>(&self, what: &'static str, scope: &str, op: F) -> Result<T, StoreError>
+    fn stopped(what: &str, scope: &str) -> StoreError {
+        StoreError::Backend(format!(
+            "{what} in scope {scope:?}: the store thread stopped"
+        ))
+    }
+
+    /// Runs `op` on the store's thread, outside any transaction.
+    async fn read<T, F>(&self, what: &'static str, scope: &str, op: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        let conn = Arc::clone(&self.conn);
-        let result = tokio::task::spawn_blocking(move || {
-            // A panic while the lock was held cannot leave the connection half-written (an
-            // open transaction rolls back on drop), so a poisoned lock is still usable.
-            let conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
-            op(&conn)
-        })
-        .await
-        .map_err(|e| StoreError::Backend(format!("{what} in scope {scope:?}: task failed: {e}")))?;
-        result.map_err(|e| StoreError::Backend(format!("{what} in scope {scope:?}: {e}")))
+        let (answer, answered) = oneshot::channel();
+        let job = Job::Read(Box::new(move |conn| {
+            let _ = answer.send(op(conn));
+        }));
+        self.jobs
+            .send(job)
+            .map_err(|_| Self::stopped(what, scope))?;
+        answered
+            .await
+            .map_err(|_| Self::stopped(what, scope))?
+            .map_err(|e| StoreError::Backend(format!("{what} in scope {scope:?}: {e}")))
+    }
+
+    /// Runs `op` on the store's thread in a transaction (shared with the writes queued beside
+    /// it); returns the rows it changed once that transaction is committed.
+    async fn write<F>(&self, what: &'static str, scope: &str, op: F) -> Result<usize, StoreError>
+    where
+        F: FnOnce(&Connection) -> rusqlite::Result<usize> + Send + 'static,
+    {
+        let (answer, answered) = oneshot::channel();
+        self.jobs
+            .send(Job::Write(Box::new(op), answer))
+            .map_err(|_| Self::stopped(what, scope))?;
+        answered
+            .await
+            .map_err(|_| Self::stopped(what, scope))?
+            .map_err(|e| StoreError::Backend(format!("{what} in scope {scope:?}: {e}")))
     }
 
     #[cfg(test)]
     pub(crate) fn pragma_int(&self, name: &str) -> i64 {
-        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
-        conn.query_row(&format!("PRAGMA {name}"), [], |row| row.get(0))
+        let (answer, answered) = std::sync::mpsc::channel();
+        let sql = format!("PRAGMA {name}");
+        let read = move |conn: &Connection| {
+            let _ = answer.send(conn.query_row(&sql, [], |row| row.get(0)));
+        };
+        self.jobs
+            .send(Job::Read(Box::new(read)))
+            .expect("store thread");
+        answered
+            .recv()
+            .expect("store thread")
             .unwrap_or_else(|e| panic!("PRAGMA {name}: {e}"))
     }
 }
@@ -130,6 +171,10 @@ fn wal_mode(conn: &Connection) -> rusqlite::Result<String> {
         }
     }
 }
+
+const UPSERT: &str = "INSERT INTO kv (scope, key, value, updated_at) VALUES (?1, ?2, ?3, ?4)
+    ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";
+const DELETE: &str = "DELETE FROM kv WHERE scope = ?1 AND key = ?2";
 
 pub(super) const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -185,7 +230,7 @@ impl Store for SqliteStore {
 
     async fn get(&self, scope: &str, key: &str) -> Result<Option<String>, StoreError> {
         let (s, k) = (scope.to_owned(), key.to_owned());
-        self.run("get", scope, move |conn| {
+        self.read("get", scope, move |conn| {
             conn.prepare_cached("SELECT value FROM kv WHERE scope = ?1 AND key = ?2")?
                 .query_row(params![s, k], |row| row.get(0))
                 .optional()
@@ -195,69 +240,57 @@ impl Store for SqliteStore {
 
     async fn put(&self, scope: &str, key: &str, value: &str) -> Result<(), StoreError> {
         let (s, k, v) = (scope.to_owned(), key.to_owned(), value.to_owned());
-        self.run("put", scope, move |conn| {
-            conn.prepare_cached(
-                "INSERT INTO kv (scope, key, value, updated_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (scope, key)
-                 DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            )?
-            .execute(params![s, k, v, unix_now()])
-            .map(drop)
+        self.write("put", scope, move |conn| {
+            conn.prepare_cached(UPSERT)?
+                .execute(params![s, k, v, unix_now()])
         })
         .await
+        .map(drop)
     }
 
     async fn put_many(&self, scope: &str, entries: &[(String, String)]) -> Result<(), StoreError> {
         let s = scope.to_owned();
         let entries = entries.to_vec();
-        self.run("put_many", scope, move |conn| {
-            let tx = conn.unchecked_transaction()?;
-            {
-                let mut insert = tx.prepare_cached(
-                    "INSERT INTO kv (scope, key, value, updated_at) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (scope, key)
-                     DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                )?;
-                let now = unix_now();
-                for (k, v) in &entries {
-                    insert.execute(params![s, k, v, now])?;
-                }
+        self.write("put_many", scope, move |conn| {
+            let mut insert = conn.prepare_cached(UPSERT)?;
+            let now = unix_now();
+            let mut rows = 0;
+            for (k, v) in &entries {
+                rows += insert.execute(params![s, k, v, now])?;
             }
-            tx.commit()
+            Ok(rows)
         })
         .await
+        .map(drop)
     }
 
     async fn delete_many(&self, scope: &str, keys: &[String]) -> Result<(), StoreError> {
         let s = scope.to_owned();
         let keys = keys.to_vec();
-        self.run("delete_many", scope, move |conn| {
-            let tx = conn.unchecked_transaction()?;
-            {
-                let mut delete =
-                    tx.prepare_cached("DELETE FROM kv WHERE scope = ?1 AND key = ?2")?;
-                for key in &keys {
-                    delete.execute(params![s, key])?;
-                }
+        self.write("delete_many", scope, move |conn| {
+            let mut delete = conn.prepare_cached(DELETE)?;
+            let mut rows = 0;
+            for key in &keys {
+                rows += delete.execute(params![s, key])?;
             }
-            tx.commit()
+            Ok(rows)
         })
         .await
+        .map(drop)
     }
 
     async fn delete(&self, scope: &str, key: &str) -> Result<bool, StoreError> {
         let (s, k) = (scope.to_owned(), key.to_owned());
-        self.run("delete", scope, move |conn| {
-            conn.prepare_cached("DELETE FROM kv WHERE scope = ?1 AND key = ?2")?
-                .execute(params![s, k])
-                .map(|rows| rows > 0)
+        self.write("delete", scope, move |conn| {
+            conn.prepare_cached(DELETE)?.execute(params![s, k])
         })
         .await
+        .map(|rows| rows > 0)
     }
 
     async fn list(&self, scope: &str) -> Result<Vec<(String, String)>, StoreError> {
         let s = scope.to_owned();
-        self.run("list", scope, move |conn| {
+        self.read("list", scope, move |conn| {
             // The default BINARY collation compares UTF-8 bytes: Rust's `String` order.
             let mut stmt =
                 conn.prepare_cached("SELECT key, value FROM kv WHERE scope = ?1 ORDER BY key")?;

@@ -1,0 +1,172 @@
+//! The thread that owns a [`SqliteStore`](super::SqliteStore)'s connection. Every operation is
+//! a job on its queue, run in arrival order. Writes that are waiting together share one
+//! transaction (each in its own savepoint, so one failing write does not undo the others) and
+//! one commit: the outbox, idempotency keys and delivered-message deletes of a busy sink cost
+//! one commit between them instead of one each, and no hop through the blocking thread pool.
+
+use std::sync::mpsc;
+
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+/// Most jobs taken from the queue at once.
+const MAX_JOBS: usize = 1024;
+
+/// A read: runs on the connection and sends its own answer.
+pub(super) type Read = Box<dyn FnOnce(&Connection) + Send>;
+/// A write: returns the rows it changed; answered once its transaction is committed.
+pub(super) type WriteOp = Box<dyn FnOnce(&Connection) -> rusqlite::Result<usize> + Send>;
+
+pub(super) enum Job {
+    Read(Read),
+    Write(WriteOp, oneshot::Sender<rusqlite::Result<usize>>),
+}
+
+/// Starts the thread; it ends once every sender is dropped.
+pub(super) fn start(conn: Connection, name: &str) -> std::io::Result<mpsc::Sender<Job>> {
+    let (jobs, queue) = mpsc::channel();
+    std::thread::Builder::new()
+        .name(format!("store-{name}"))
+        .spawn(move || run(conn, queue))?;
+    Ok(jobs)
+}
+
+fn run(conn: Connection, queue: mpsc::Receiver<Job>) {
+    let mut writes = Vec::new();
+    while let Ok(first) = queue.recv() {
+        for job in std::iter::once(first).chain(queue.try_iter().take(MAX_JOBS - 1)) {
+            match job {
+                Job::Write(op, answer) => writes.push((op, answer)),
+                Job::Read(read) => {
+                    // Reads see every write queued before them.
+                    commit(&conn, &mut writes);
+                    read(&conn);
+                }
+            }
+        }
+        commit(&conn, &mut writes);
+    }
+}
+
+/// Runs the writes in one transaction and answers each once it is committed (or failed).
+fn commit(
+    conn: &Connection,
+    writes: &mut Vec<(WriteOp, oneshot::Sender<rusqlite::Result<usize>>)>,
+) {
+    if writes.is_empty() {
+        return;
+    }
+    let mut outcomes = Vec::with_capacity(writes.len());
+    let committed = conn.execute_batch("BEGIN").and_then(|()| {
+        for (op, answer) in writes.drain(..) {
+            outcomes.push((in_savepoint(conn, op), answer));
+        }
+        conn.execute_batch("COMMIT")
+    });
+    if let Err(e) = committed {
+        // Nothing of this transaction is kept; the writes not yet run are answered too.
+        let _ = conn.execute_batch("ROLLBACK");
+        let failed = |_| Err(clone_error(&e));
+        for (_, answer) in writes.drain(..) {
+            let _ = answer.send(failed(()));
+        }
+        for (_, answer) in outcomes {
+            let _ = answer.send(failed(()));
+        }
+        return;
+    }
+    for (outcome, answer) in outcomes {
+        let _ = answer.send(outcome);
+    }
+}
+
+/// One write, undone on its own if it fails.
+fn in_savepoint(conn: &Connection, op: WriteOp) -> rusqlite::Result<usize> {
+    conn.execute_batch("SAVEPOINT job")?;
+    match op(conn) {
+        Ok(rows) => {
+            conn.execute_batch("RELEASE job")?;
+            Ok(rows)
+        }
+        Err(e) => {
+            conn.execute_batch("ROLLBACK TO job; RELEASE job")?;
+            Err(e)
+        }
+    }
+}
+
+/// rusqlite errors are not `Clone`; a shared commit failure is told to every write in it.
+fn clone_error(e: &rusqlite::Error) -> rusqlite::Error {
+    match e {
+        rusqlite::Error::SqliteFailure(code, message) => {
+            rusqlite::Error::SqliteFailure(*code, message.clone())
+        }
+        other => rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+            Some(other.to_string()),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn insert(values: &'static [i64]) -> WriteOp {
+        Box::new(move |conn| {
+            let mut rows = 0;
+            for v in values {
+                rows += conn.execute("INSERT INTO t (x) VALUES (?1)", [v])?;
+            }
+            Ok(rows)
+        })
+    }
+
+    #[tokio::test]
+    async fn writes_queued_together_share_a_commit_and_a_failing_one_undoes_only_itself() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (x INTEGER PRIMARY KEY)")
+            .unwrap();
+        let jobs = start(conn, "test").unwrap();
+        // Hold the thread in a read so the three writes are queued together.
+        let (release, gate) = mpsc::channel::<()>();
+        jobs.send(Job::Read(Box::new(move |_| {
+            let _ = gate.recv();
+        })))
+        .unwrap();
+        let mut answers = Vec::new();
+        for values in [&[1][..], &[2, 1], &[3]] {
+            let (answer, answered) = oneshot::channel();
+            jobs.send(Job::Write(insert(values), answer)).unwrap();
+            answers.push(answered);
+        }
+        release.send(()).unwrap();
+        let mut outcomes = Vec::new();
+        for answered in answers {
+            outcomes.push(answered.await.unwrap().map_err(|e| e.to_string()));
+        }
+        assert_eq!(outcomes[0], Ok(1));
+        assert!(
+            outcomes[1].as_ref().is_err_and(|e| e.contains("UNIQUE")),
+            "{outcomes:?}"
+        );
+        assert_eq!(outcomes[2], Ok(1));
+
+        let (answer, answered) = oneshot::channel();
+        jobs.send(Job::Read(Box::new(move |conn| {
+            let mut stmt = conn.prepare("SELECT x FROM t ORDER BY x").unwrap();
+            let xs: Vec<i64> = stmt
+                .query_map([], |row| row.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            let _ = answer.send(xs);
+        })))
+        .unwrap();
+        assert_eq!(
+            answered.await.unwrap(),
+            [1, 3],
+            "the failed write left nothing"
+        );
+    }
+}
