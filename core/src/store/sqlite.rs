@@ -24,6 +24,19 @@ const MIGRATIONS: &[&str] = &[
         updated_at INTEGER NOT NULL,
         PRIMARY KEY (scope, key)
     )",
+    // 2: kv keeps its rows in the primary key's b-tree (WITHOUT ROWID), so a write updates one
+    // b-tree instead of a table and its index: sinks write and delete a row per message.
+    "CREATE TABLE kv_by_key (
+        scope TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (scope, key)
+    ) WITHOUT ROWID;
+    INSERT INTO kv_by_key (scope, key, value, updated_at)
+        SELECT scope, key, value, updated_at FROM kv;
+    DROP TABLE kv;
+    ALTER TABLE kv_by_key RENAME TO kv",
 ];
 
 /// Cheap to clone: clones share one connection, owned by the store's thread.

@@ -376,6 +376,41 @@ fn migrations_run_once_and_record_the_schema_version() {
     assert_eq!(kv_tables, 1);
 }
 
+#[tokio::test]
+async fn a_store_written_by_the_first_schema_keeps_its_rows_after_the_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("switchboard.db");
+    {
+        // What a build with only migration 1 left behind.
+        let conn = raw(&path);
+        conn.execute_batch(
+            "CREATE TABLE kv (scope TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+                updated_at INTEGER NOT NULL, PRIMARY KEY (scope, key));
+             INSERT INTO kv VALUES ('ignore', 'mallory', '1', 0), ('outbox:bot', 'k1', 'v1', 0);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        store.list("outbox:bot").await.unwrap(),
+        [("k1".to_string(), "v1".to_string())]
+    );
+    assert_eq!(
+        store.get("ignore", "mallory").await.unwrap().as_deref(),
+        Some("1")
+    );
+    drop(store);
+    let without_rowid: String = raw(&path)
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = 'kv'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(without_rowid.contains("WITHOUT ROWID"), "{without_rowid}");
+}
+
 #[test]
 fn a_store_from_a_newer_build_is_refused() {
     let dir = tempfile::tempdir().unwrap();
