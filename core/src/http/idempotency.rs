@@ -3,7 +3,7 @@
 //!
 //! The keys of the retention window are held in memory (loaded from the store on first use), so
 //! telling a new delivery from a redelivery costs no database access. New keys are written
-//! behind the response by one writer task, each burst in one transaction; the runtime waits for
+//! behind the response by one writer task, gathered for a moment into one transaction; the runtime waits for
 //! that task at shutdown (it is spawned on [`Context::background_tasks`](crate::Context)). The
 //! message itself is durable before the sender hears 202 (the outbox); only its key is written
 //! behind the response, so after a crash a redelivery may be accepted again (at least once).
@@ -21,7 +21,11 @@ use crate::store::{ScopedStore, StoreError};
 /// How often expired keys are swept out.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
 /// Most operations the writer takes at once.
-const BATCH: usize = 512;
+const BATCH: usize = 4096;
+/// How long the writer gathers keys after the first one of a burst: keys are written behind
+/// the response anyway, and a busy sink's keys then cost one transaction per interval
+/// instead of one per handful of requests.
+const GATHER: Duration = Duration::from_millis(20);
 
 pub struct IdempotencyKeys {
     store: ScopedStore,
@@ -55,6 +59,13 @@ fn unix_now() -> u64 {
 async fn write_keys(store: ScopedStore, mut queue: mpsc::Receiver<Op>) {
     let mut batch = Vec::with_capacity(BATCH);
     while queue.recv_many(&mut batch, BATCH).await > 0 {
+        tokio::time::sleep(GATHER).await;
+        while batch.len() < BATCH {
+            match queue.try_recv() {
+                Ok(op) => batch.push(op),
+                Err(_) => break,
+            }
+        }
         let mut puts = Vec::new();
         for op in batch.drain(..) {
             match op {
@@ -119,7 +130,7 @@ impl IdempotencyKeys {
                         }
                     }
                 }
-                let (tx, rx) = mpsc::channel(BATCH * 8);
+                let (tx, rx) = mpsc::channel(BATCH * 2);
                 self.tasks.spawn(write_keys(self.store.clone(), rx));
                 Ok(tx)
             })

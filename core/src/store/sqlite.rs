@@ -144,7 +144,7 @@ impl SqliteStore {
     /// it); returns the rows it changed once that transaction is committed.
     async fn write<F>(&self, what: &'static str, scope: &str, op: F) -> Result<usize, StoreError>
     where
-        F: FnOnce(&Connection) -> rusqlite::Result<usize> + Send + 'static,
+        F: Fn(&Connection) -> rusqlite::Result<usize> + Send + 'static,
     {
         let (answer, answered) = oneshot::channel();
         self.jobs

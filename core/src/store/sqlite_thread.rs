@@ -1,8 +1,9 @@
 //! The thread that owns a [`SqliteStore`](super::SqliteStore)'s connection. Every operation is
 //! a job on its queue, run in arrival order. Writes that are waiting together share one
-//! transaction (each in its own savepoint, so one failing write does not undo the others) and
-//! one commit: the outbox, idempotency keys and delivered-message deletes of a busy sink cost
-//! one commit between them instead of one each, and no hop through the blocking thread pool.
+//! transaction and one commit: the outbox, idempotency keys and delivered-message deletes of a
+//! busy sink cost one commit between them instead of one each, and no hop through the blocking
+//! thread pool. Should one write fail, the shared transaction is rolled back and each write
+//! runs again in its own, so a failing write never undoes the others.
 
 use std::sync::mpsc;
 
@@ -14,12 +15,14 @@ const MAX_JOBS: usize = 1024;
 
 /// A read: runs on the connection and sends its own answer.
 pub(super) type Read = Box<dyn FnOnce(&Connection) + Send>;
-/// A write: returns the rows it changed; answered once its transaction is committed.
-pub(super) type WriteOp = Box<dyn FnOnce(&Connection) -> rusqlite::Result<usize> + Send>;
+/// A write: returns the rows it changed; answered once its transaction is committed. It may
+/// run twice (see the module docs), so it only reads what it captured.
+pub(super) type WriteOp = Box<dyn Fn(&Connection) -> rusqlite::Result<usize> + Send>;
+type Answer = oneshot::Sender<rusqlite::Result<usize>>;
 
 pub(super) enum Job {
     Read(Read),
-    Write(WriteOp, oneshot::Sender<rusqlite::Result<usize>>),
+    Write(WriteOp, Answer),
 }
 
 /// Starts the thread; it ends once every sender is dropped.
@@ -49,63 +52,46 @@ fn run(conn: Connection, queue: mpsc::Receiver<Job>) {
 }
 
 /// Runs the writes in one transaction and answers each once it is committed (or failed).
-fn commit(
-    conn: &Connection,
-    writes: &mut Vec<(WriteOp, oneshot::Sender<rusqlite::Result<usize>>)>,
-) {
+fn commit(conn: &Connection, writes: &mut Vec<(WriteOp, Answer)>) {
     if writes.is_empty() {
         return;
     }
-    let mut outcomes = Vec::with_capacity(writes.len());
-    let committed = conn.execute_batch("BEGIN").and_then(|()| {
-        for (op, answer) in writes.drain(..) {
-            outcomes.push((in_savepoint(conn, op), answer));
+    if writes.len() > 1 {
+        match transaction(conn, writes.iter().map(|(op, _)| op)) {
+            Ok(rows) => {
+                for ((_, answer), rows) in writes.drain(..).zip(rows) {
+                    let _ = answer.send(Ok(rows));
+                }
+                return;
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "a shared store transaction failed; retrying its writes one by one")
+            }
         }
-        conn.execute_batch("COMMIT")
-    });
-    if let Err(e) = committed {
-        // Nothing of this transaction is kept; the writes not yet run are answered too.
-        let _ = conn.execute_batch("ROLLBACK");
-        let failed = |_| Err(clone_error(&e));
-        for (_, answer) in writes.drain(..) {
-            let _ = answer.send(failed(()));
-        }
-        for (_, answer) in outcomes {
-            let _ = answer.send(failed(()));
-        }
-        return;
     }
-    for (outcome, answer) in outcomes {
+    for (op, answer) in writes.drain(..) {
+        let outcome = transaction(conn, std::iter::once(&op)).map(|rows| rows[0]);
         let _ = answer.send(outcome);
     }
 }
 
-/// One write, undone on its own if it fails.
-fn in_savepoint(conn: &Connection, op: WriteOp) -> rusqlite::Result<usize> {
-    conn.execute_batch("SAVEPOINT job")?;
-    match op(conn) {
-        Ok(rows) => {
-            conn.execute_batch("RELEASE job")?;
+/// The rows each write changed, once all of them are committed; on any error nothing is kept.
+fn transaction<'a>(
+    conn: &Connection,
+    ops: impl Iterator<Item = &'a WriteOp>,
+) -> rusqlite::Result<Vec<usize>> {
+    conn.prepare_cached("BEGIN")?.execute([])?;
+    let written = ops
+        .map(|op| op(conn))
+        .collect::<rusqlite::Result<Vec<usize>>>()
+        .and_then(|rows| {
+            conn.prepare_cached("COMMIT")?.execute([])?;
             Ok(rows)
-        }
-        Err(e) => {
-            conn.execute_batch("ROLLBACK TO job; RELEASE job")?;
-            Err(e)
-        }
+        });
+    if written.is_err() && !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
     }
-}
-
-/// rusqlite errors are not `Clone`; a shared commit failure is told to every write in it.
-fn clone_error(e: &rusqlite::Error) -> rusqlite::Error {
-    match e {
-        rusqlite::Error::SqliteFailure(code, message) => {
-            rusqlite::Error::SqliteFailure(*code, message.clone())
-        }
-        other => rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
-            Some(other.to_string()),
-        ),
-    }
+    written
 }
 
 #[cfg(test)]
