@@ -2,22 +2,20 @@
 //! the sender hears 2xx, and removed only once their connector has sent them. A kill -9 in
 //! between loses nothing: the next start delivers what is left (at least once, in order).
 //!
-//! Accepts are group-committed: one writer task takes every accept waiting at that moment and
-//! stores them in one transaction, so concurrent requests share a commit.
+//! Accepts are group-committed by the store: the SQLite store commits the writes queued
+//! together in one transaction, so concurrent requests share a commit.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, Notify};
 
 use crate::context::Context;
 use crate::event::{Conversation, Target};
 use crate::store::{ScopedStore, StoreError};
 
-/// Most accepts one commit takes.
-const BATCH: usize = 512;
 /// Most messages queued to connectors before waiting for them to be sent.
 const WINDOW: usize = 256;
 const FIRST_RETRY: Duration = Duration::from_secs(1);
@@ -68,34 +66,26 @@ impl Stored {
     }
 }
 
-struct Accept {
-    key: String,
-    value: String,
-    row: Stored,
-    stored: oneshot::Sender<Result<(), StoreError>>,
-}
-
 /// One row, as the delivery task sees it.
 type Row = (String, Stored);
 
-pub struct Outbox {
-    accepts: Mutex<Option<mpsc::Sender<Accept>>>,
-    /// Taken by `start`.
-    pending_start: Mutex<Option<mpsc::Receiver<Accept>>>,
-    started: AtomicBool,
-    sequence: AtomicU64,
+/// What an open outbox (between `start` and `close`) writes to.
+#[derive(Clone)]
+struct Open {
+    store: ScopedStore,
+    /// The delivery task's queue; it ends once `close` and every accept in flight let go.
+    rows: mpsc::UnboundedSender<Row>,
 }
 
-impl Default for Outbox {
-    fn default() -> Self {
-        let (tx, rx) = mpsc::channel(BATCH * 4);
-        Outbox {
-            accepts: Mutex::new(Some(tx)),
-            pending_start: Mutex::new(Some(rx)),
-            started: AtomicBool::new(false),
-            sequence: AtomicU64::new(0),
-        }
-    }
+#[derive(Default)]
+pub struct Outbox {
+    open: Mutex<Option<Open>>,
+    started: AtomicBool,
+    /// Set once the delivery task has read what an earlier run left: no row is both in that
+    /// list and in its queue of new ones.
+    replayed: AtomicBool,
+    replay_read: Notify,
+    sequence: AtomicU64,
 }
 
 /// The Store scope of one bot's outbox; bots sharing a PostgreSQL store keep theirs apart.
@@ -106,30 +96,35 @@ pub fn scope(bot_name: &str) -> String {
 impl Outbox {
     /// Stores the message; returns once it is durable.
     pub async fn accept(&self, target: Target, text: String) -> Result<(), OutboxError> {
-        if !self.started.load(Ordering::Acquire) {
-            return Err(OutboxError::Closed);
-        }
-        let sender = self
-            .accepts
+        let open = self
+            .open
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
             .ok_or(OutboxError::Closed)?;
+        self.replay_read().await;
         let row = Stored::new(&target, text);
         let value = serde_json::to_string(&row)
             .map_err(|e| StoreError::Backend(format!("encoding an outbox row: {e}")))?;
-        let (stored, done) = oneshot::channel();
-        sender
-            .send(Accept {
-                key: self.next_key(),
-                value,
-                row,
-                stored,
-            })
-            .await
-            .map_err(|_| OutboxError::Closed)?;
-        done.await.map_err(|_| OutboxError::Closed)??;
+        let key = self.next_key();
+        open.store.put(&key, &value).await?;
+        let _ = open.rows.send((key, row));
         Ok(())
+    }
+
+    async fn replay_read(&self) {
+        loop {
+            let read = self.replay_read.notified();
+            if self.replayed.load(Ordering::Acquire) {
+                return;
+            }
+            read.await;
+        }
+    }
+
+    fn mark_replay_read(&self) {
+        self.replayed.store(true, Ordering::Release);
+        self.replay_read.notify_waiters();
     }
 
     /// Keys sort in accept order: nanoseconds since the epoch, then a counter.
@@ -142,70 +137,28 @@ impl Outbox {
         format!("{nanos:020}-{sequence:06}")
     }
 
-    /// Starts the writer and the delivery task on the bot's background tasks; the delivery task
-    /// first sends what an earlier run left behind.
+    /// Starts the delivery task on the bot's background tasks; it first sends what an earlier
+    /// run left behind, and accepts wait until it has read that.
     pub(crate) fn start(&self, ctx: &Context, store: ScopedStore) {
-        let Some(accepts) = self
-            .pending_start
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
-        else {
+        if self.started.swap(true, Ordering::AcqRel) {
             return;
-        };
-        let (rows_tx, rows_rx) = mpsc::unbounded_channel();
-        let tasks = ctx.background_tasks();
-        // The writer waits until the delivery task has read what an earlier run left, so no row
-        // is both in that list and in the queue of new ones.
-        let (loaded, replay_read) = oneshot::channel();
-        tasks.spawn(write(store.clone(), accepts, rows_tx, replay_read));
-        tasks.spawn(deliver(ctx.clone(), store, rows_rx, loaded));
-        self.started.store(true, Ordering::Release);
+        }
+        let (rows, queue) = mpsc::unbounded_channel();
+        ctx.background_tasks()
+            .spawn(deliver(ctx.clone(), store.clone(), queue));
+        *self.open.lock().unwrap_or_else(PoisonError::into_inner) = Some(Open { store, rows });
     }
 
-    /// Takes no more messages; what was accepted is still written and delivered.
+    /// Takes no more messages; what was accepted is still delivered.
     pub(crate) fn close(&self) {
-        self.accepts
+        self.open
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
     }
 }
 
-async fn write(
-    store: ScopedStore,
-    mut accepts: mpsc::Receiver<Accept>,
-    rows: mpsc::UnboundedSender<Row>,
-    replay_read: oneshot::Receiver<()>,
-) {
-    let _ = replay_read.await;
-    let mut batch = Vec::with_capacity(BATCH);
-    while accepts.recv_many(&mut batch, BATCH).await > 0 {
-        let entries: Vec<(String, String)> = batch
-            .iter()
-            .map(|a| (a.key.clone(), a.value.clone()))
-            .collect();
-        let outcome = store.put_many(&entries).await;
-        for accept in batch.drain(..) {
-            if outcome.is_ok() {
-                let _ = rows.send((accept.key, accept.row));
-            }
-            let _ = accept.stored.send(
-                outcome
-                    .as_ref()
-                    .map(drop)
-                    .map_err(|e| StoreError::Backend(e.to_string())),
-            );
-        }
-    }
-}
-
-async fn deliver(
-    ctx: Context,
-    store: ScopedStore,
-    mut rows: mpsc::UnboundedReceiver<Row>,
-    loaded: oneshot::Sender<()>,
-) {
+async fn deliver(ctx: Context, store: ScopedStore, mut rows: mpsc::UnboundedReceiver<Row>) {
     let left = match store.list().await {
         Ok(left) => left,
         Err(e) => {
@@ -213,7 +166,7 @@ async fn deliver(
             Vec::new()
         }
     };
-    let _ = loaded.send(());
+    ctx.outbox().mark_replay_read();
     if !left.is_empty() {
         tracing::info!(
             messages = left.len(),
