@@ -92,6 +92,24 @@ fn calls(c: &mut Criterion) {
             assert_eq!(answer["reply"], "fine");
         })
     });
+    // The same call after the worker has parked (nothing called it for a millisecond): what
+    // an occasional command pays, the wake-up of two sleeping threads included.
+    group.bench_function("native_call_after_idle", |b| {
+        b.to_async(&runtime).iter_custom(|iterations| {
+            let (native, ctx, fine) = (native.clone(), ctx.clone(), fine.clone());
+            async move {
+                let mut total = Duration::ZERO;
+                for _ in 0..iterations {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    let started = std::time::Instant::now();
+                    let answer = native.call(fine.clone(), &ctx, timeout).await;
+                    total += started.elapsed();
+                    assert_eq!(answer.expect("answer")["reply"], "fine");
+                }
+                total
+            }
+        })
+    });
     let pid = command("pid");
     group.bench_function("exec_call_round_trip", |b| {
         b.to_async(&runtime).iter(|| async {
