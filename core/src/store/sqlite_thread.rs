@@ -5,6 +5,7 @@
 //! thread pool. Should one write fail, the shared transaction is rolled back and each write
 //! runs again in its own, so a failing write never undoes the others.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
 
 use rusqlite::Connection;
@@ -37,17 +38,29 @@ pub(super) fn start(conn: Connection, name: &str) -> std::io::Result<mpsc::Sende
 fn run(conn: Connection, queue: mpsc::Receiver<Job>) {
     let mut writes = Vec::new();
     while let Ok(first) = queue.recv() {
-        for job in std::iter::once(first).chain(queue.try_iter().take(MAX_JOBS - 1)) {
-            match job {
-                Job::Write(op, answer) => writes.push((op, answer)),
-                Job::Read(read) => {
-                    // Reads see every write queued before them.
-                    commit(&conn, &mut writes);
-                    read(&conn);
+        let jobs = std::iter::once(first).chain(queue.try_iter().take(MAX_JOBS - 1));
+        let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            for job in jobs {
+                match job {
+                    Job::Write(op, answer) => writes.push((op, answer)),
+                    Job::Read(read) => {
+                        // Reads see every write queued before them.
+                        commit(&conn, &mut writes);
+                        read(&conn);
+                    }
                 }
             }
+            commit(&conn, &mut writes);
+        }));
+        if ran.is_err() {
+            // The store outlives a panicking operation: what was in flight is rolled back and
+            // its callers get an error (their answers are dropped); later jobs run as usual.
+            tracing::error!("a store operation panicked; the writes in flight were not stored");
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            writes.clear();
         }
-        commit(&conn, &mut writes);
     }
 }
 
@@ -106,6 +119,22 @@ mod tests {
             }
             Ok(rows)
         })
+    }
+
+    #[tokio::test]
+    async fn a_panicking_operation_fails_its_callers_and_the_store_goes_on() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (x INTEGER PRIMARY KEY)")
+            .unwrap();
+        let jobs = start(conn, "test").unwrap();
+        let (answer, answered) = oneshot::channel();
+        let panics: WriteOp = Box::new(|_| panic!("a bug in an operation"));
+        jobs.send(Job::Write(panics, answer)).unwrap();
+        assert!(answered.await.is_err(), "the caller hears of the failure");
+
+        let (answer, answered) = oneshot::channel();
+        jobs.send(Job::Write(insert(&[7]), answer)).unwrap();
+        assert_eq!(answered.await.unwrap().unwrap(), 1);
     }
 
     #[tokio::test]
