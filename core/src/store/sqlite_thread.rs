@@ -121,12 +121,17 @@ mod tests {
         })
     }
 
-    #[tokio::test]
-    async fn a_panicking_operation_fails_its_callers_and_the_store_goes_on() {
+    /// A store thread on an in-memory database with one table `t (x)`.
+    fn table_t() -> mpsc::Sender<Job> {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch("CREATE TABLE t (x INTEGER PRIMARY KEY)")
             .unwrap();
-        let jobs = start(conn, "test").unwrap();
+        start(conn, "test").unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_panicking_operation_fails_its_callers_and_the_store_goes_on() {
+        let jobs = table_t();
         let (answer, answered) = oneshot::channel();
         let panics: WriteOp = Box::new(|_| panic!("a bug in an operation"));
         jobs.send(Job::Write(panics, answer)).unwrap();
@@ -139,10 +144,7 @@ mod tests {
 
     #[tokio::test]
     async fn writes_queued_together_share_a_commit_and_a_failing_one_undoes_only_itself() {
-        let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch("CREATE TABLE t (x INTEGER PRIMARY KEY)")
-            .unwrap();
-        let jobs = start(conn, "test").unwrap();
+        let jobs = table_t();
         // Hold the thread in a read so the three writes are queued together.
         let (release, gate) = mpsc::channel::<()>();
         jobs.send(Job::Read(Box::new(move |_| {
