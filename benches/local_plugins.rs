@@ -67,18 +67,7 @@ fn calls(c: &mut Criterion) {
         .expect("copy");
     });
     let (_exec_dir, _exec_set, exec) = load_one(&runtime, |plugins| {
-        let dir = plugins.join("crashy");
-        std::fs::create_dir_all(&dir).expect("folder");
-        std::fs::copy(
-            local::repo().join("tests/fixtures/crashy_exec.py"),
-            dir.join("crashy.py"),
-        )
-        .expect("copy");
-        std::fs::write(
-            dir.join("plugin.toml"),
-            "name = \"crashy\"\ncommand = \"python3\"\nargs = [\"crashy.py\"]\n",
-        )
-        .expect("write");
+        local::drop_exec_fixture(plugins, "crashy");
     });
 
     let mut group = c.benchmark_group("local_plugins");

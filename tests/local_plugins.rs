@@ -6,7 +6,7 @@ mod support;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use support::local::{cargo_cdylib, cc_library, copy_dir, hello_c, repo};
+use support::local::{cargo_cdylib, cc_library, copy_dir, drop_exec_fixture, hello_c, repo};
 use support::{stderr, stdout_lines, Scratch, Session};
 
 fn plugins(scratch: &Scratch) -> PathBuf {
@@ -261,18 +261,7 @@ fn a_hanging_plugin_times_out_is_faulted_and_does_not_hold_up_the_bot() {
 #[test]
 fn an_exec_plugin_that_crashes_is_restarted_and_pending_calls_get_an_error() {
     let scratch = Scratch::new();
-    let dir = plugins(&scratch).join("crashy");
-    std::fs::create_dir_all(&dir).expect("folder");
-    std::fs::copy(
-        repo().join("tests/fixtures/crashy_exec.py"),
-        dir.join("crashy.py"),
-    )
-    .expect("copy");
-    std::fs::write(
-        dir.join("plugin.toml"),
-        "name = \"crashy\"\ncommand = \"python3\"\nargs = [\"crashy.py\"]\n",
-    )
-    .expect("write");
+    drop_exec_fixture(&plugins(&scratch), "crashy");
 
     let mut session = scratch.spawn(&["console"]);
     session.say("!pid");
@@ -416,18 +405,7 @@ fn a_plugin_section_is_checked_and_enabled_false_leaves_the_plugin_out() {
 fn reload_stops_the_process_of_an_exec_plugin_it_removes() {
     let scratch = Scratch::new();
     scratch.write("config.ini", "[Connector.console.main]\nadmins = root\n");
-    let dir = plugins(&scratch).join("crashy");
-    std::fs::create_dir_all(&dir).expect("folder");
-    std::fs::copy(
-        repo().join("tests/fixtures/crashy_exec.py"),
-        dir.join("crashy.py"),
-    )
-    .expect("copy");
-    std::fs::write(
-        dir.join("plugin.toml"),
-        "name = \"crashy\"\ncommand = \"python3\"\nargs = [\"crashy.py\"]\n",
-    )
-    .expect("write");
+    let dir = drop_exec_fixture(&plugins(&scratch), "crashy");
     let mut session = scratch.spawn(&["console"]);
     session.say("!pid");
     let answer = session.next_line();

@@ -103,20 +103,26 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// Drops the hanging exec fixture (`tests/fixtures/hangs_exec.py`) into `plugins/hangs/` and
-/// returns that folder. It says hello only once a `go` file is there.
-pub fn drop_hangs(plugins: &Path) -> PathBuf {
-    let dir = plugins.join("hangs");
+/// Drops the exec fixture `tests/fixtures/NAME_exec.py` into `plugins/NAME/` as the Python
+/// plugin `NAME` and returns that folder.
+pub fn drop_exec_fixture(plugins: &Path, name: &str) -> PathBuf {
+    let dir = plugins.join(name);
     std::fs::create_dir_all(&dir).expect("folder");
     std::fs::copy(
-        repo().join("tests/fixtures/hangs_exec.py"),
-        dir.join("hangs.py"),
+        repo().join(format!("tests/fixtures/{name}_exec.py")),
+        dir.join(format!("{name}.py")),
     )
     .expect("copy");
     std::fs::write(
         dir.join("plugin.toml"),
-        "name = \"hangs\"\ncommand = \"python3\"\nargs = [\"hangs.py\"]\n",
+        format!("name = \"{name}\"\ncommand = \"python3\"\nargs = [\"{name}.py\"]\n"),
     )
     .expect("write");
     dir
+}
+
+/// The hanging exec fixture (`tests/fixtures/hangs_exec.py`): it says hello only once a `go`
+/// file is in its folder.
+pub fn drop_hangs(plugins: &Path) -> PathBuf {
+    drop_exec_fixture(plugins, "hangs")
 }
