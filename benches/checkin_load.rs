@@ -1,30 +1,36 @@
-//! Load script for the check-in receiver, loopback only, bounded in time (about 30 s).
+//! Load script for the check-in receiver, loopback only, bounded in time (about a minute).
 //!
-//!     cargo bench --bench checkin_load [-- --seconds 5 --connections 32 --postgres]
+//!     cargo bench --bench checkin_load [-- --seconds 5 --connections 32 --rounds 3 --postgres]
 //!
-//! In one run it measures, with the same load generator (N keep-alive HTTP/1.1 connections,
-//! each POSTing check-ins with unique packet hashes back to back):
+//! With the same load generator (N keep-alive HTTP/1.1 connections, each POSTing check-ins
+//! with unique packet hashes back to back; see `support/http1_load.rs`) it measures, in
+//! rounds that take turns so that other work on the machine moves every phase alike:
 //!   1. a bare warp endpoint (reads the body, answers 201 `{}`), in its own process;
 //!   2. `switchboard checkin-receiver` on SQLite (release build of the real binary), with
 //!      `CHECKIN_SQLITE_SYNC=full` (fsync before each group commit is answered, the default)
-//!      and `=normal` (written to the OS: safe against kill -9, not against power loss);
-//!   3. each receiver killed with SIGKILL under load: every packet hash answered 201 must be
-//!      in the database afterwards (acknowledged check-ins lost must be 0; exit 1 otherwise);
-//!   4. with `--postgres`, the same two measurements against a throwaway PostgreSQL cluster.
+//!      and `=normal` (written to the OS: safe against kill -9, not against power loss).
 //!
-//! It prints requests/s, the receiver's share of the bare endpoint's rate, and p50/p99.
+//! Then, once per mode, each receiver is killed with SIGKILL under load: every packet hash
+//! answered 201 must be in the database afterwards (acknowledged check-ins lost must be 0;
+//! exit 1 otherwise). With `--postgres`, the same against a throwaway PostgreSQL cluster.
+//!
+//! It prints requests/s, p50/p99, each round's share of the bare endpoint's rate, and the
+//! median share per mode.
+
+#[path = "support/http1_load.rs"]
+mod http1_load;
 
 use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::rt::TokioIo;
+use http1_load::Outcome;
 
 const BARE_ENV: &str = "SWITCHBOARD_BENCH_BARE_WARP";
+/// Load generator threads, as `wrk -t2` on this 2-core machine.
+const GENERATOR_THREADS: usize = 2;
+const MODES: [&str; 2] = ["full", "normal"];
 
 fn main() {
     if std::env::var_os(BARE_ENV).is_some() {
@@ -40,42 +46,65 @@ fn main() {
     };
     let seconds = option("--seconds", 5).clamp(1, 60);
     let connections = option("--connections", 32).clamp(1, 512) as usize;
+    let rounds = option("--rounds", 3).clamp(1, 20) as usize;
     let postgres = args.iter().any(|a| a == "--postgres");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    runtime.block_on(run(Duration::from_secs(seconds), connections, postgres));
+    runtime.block_on(run(
+        Duration::from_secs(seconds),
+        connections,
+        rounds,
+        postgres,
+    ));
 }
 
-async fn run(duration: Duration, connections: usize, postgres: bool) {
+async fn run(duration: Duration, connections: usize, rounds: usize, postgres: bool) {
     let dir = tempfile::tempdir().expect("temp dir");
     println!(
-        "checkin_load: {connections} connections, {}s per phase, loopback",
+        "checkin_load: {connections} connections, {}s per phase, {rounds} rounds, loopback",
         duration.as_secs()
     );
 
-    let mut bare = Server::start(bare_command());
-    let bare_result = load(&bare.url, connections, duration, "B").await;
-    bare.kill9();
-    bare_result.print("bare warp endpoint");
+    let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); MODES.len()];
+    let mut last_bare = 0.0;
+    for round in 1..=rounds {
+        let mut bare = Server::start(bare_command());
+        let bare_result = load(&bare.url, connections, duration, "B").await;
+        bare.kill9();
+        print(&bare_result, &format!("round {round}: bare warp endpoint"));
+        last_bare = bare_result.per_second();
+        for (mode, sync) in MODES.iter().enumerate() {
+            let db = dir.path().join(format!("checkins-{sync}-{round}.db"));
+            let mut receiver = Server::start(receiver_command(&db, sync));
+            let result = load(&receiver.url, connections, duration, "R").await;
+            receiver.kill9();
+            let ratio = result.per_second() / bare_result.per_second().max(1.0);
+            print(
+                &result,
+                &format!("round {round}: checkin-receiver (SQLite, CHECKIN_SQLITE_SYNC={sync})"),
+            );
+            println!(
+                "  ratio to bare warp: {:.1}%; rows stored: {} (201s: {})",
+                100.0 * ratio,
+                count_rows(&db),
+                result.acked.len()
+            );
+            ratios[mode].push(ratio);
+        }
+    }
+    for (mode, sync) in MODES.iter().enumerate() {
+        let mut all = ratios[mode].clone();
+        all.sort_by(f64::total_cmp);
+        println!(
+            "median ratio to bare warp, CHECKIN_SQLITE_SYNC={sync}: {:.1}% over {rounds} rounds (target >= 40%)",
+            100.0 * all[all.len() / 2]
+        );
+    }
 
     let mut lost_total = 0;
-    for sync in ["full", "normal"] {
-        let db = dir.path().join(format!("checkins-{sync}.db"));
-        let mut receiver = Server::start(receiver_command(&db, sync));
-        let result = load(&receiver.url, connections, duration, "R").await;
-        receiver.kill9();
-        result.print(&format!(
-            "checkin-receiver (SQLite, CHECKIN_SQLITE_SYNC={sync})"
-        ));
-        println!(
-            "  ratio to bare warp: {:.1}%; rows stored: {} (201s: {})",
-            100.0 * result.per_second() / bare_result.per_second().max(1.0),
-            count_rows(&db),
-            result.acked.len()
-        );
-
+    for sync in MODES {
         // Kill -9 under load: every 201 must be in the database afterwards.
         let db = dir.path().join(format!("killed-{sync}.db"));
         let mut receiver = Server::start(receiver_command(&db, sync));
@@ -91,13 +120,13 @@ async fn run(duration: Duration, connections: usize, postgres: bool) {
         let lost = killed.acked.iter().filter(|h| !stored.contains(*h)).count();
         lost_total += lost;
         println!(
-            "  kill -9 under load: {} acknowledged (201), {} rows in the database, {lost} acknowledged check-ins lost",
+            "CHECKIN_SQLITE_SYNC={sync}, kill -9 under load: {} acknowledged (201), {} rows in the database, {lost} acknowledged check-ins lost",
             killed.acked.len(),
             stored.len()
         );
     }
     if postgres {
-        lost_total += postgres_phase(duration, connections, bare_result.per_second()).await;
+        lost_total += postgres_phase(duration, connections, last_bare).await;
     }
     if lost_total > 0 {
         std::process::exit(1);
@@ -111,7 +140,7 @@ async fn postgres_phase(duration: Duration, connections: usize, bare_per_second:
     let mut receiver = Server::start(postgres_receiver_command(&url));
     let result = load(&receiver.url, connections, duration, "P").await;
     receiver.kill9();
-    result.print("checkin-receiver (PostgreSQL)");
+    print(&result, "checkin-receiver (PostgreSQL)");
     println!(
         "  ratio to bare warp: {:.1}%; rows stored: {} (201s: {})",
         100.0 * result.per_second() / bare_per_second.max(1.0),
@@ -236,120 +265,44 @@ fn bare_warp_server() {
     });
 }
 
-struct LoadResult {
-    elapsed: Duration,
-    latencies: Vec<Duration>,
-    acked: Vec<String>,
-    errors: usize,
+fn print(outcome: &Outcome, name: &str) {
+    println!(
+        "{name}: {:.0} requests/s answered 201 ({} in {:.1}s), p50 {:.2} ms, p99 {:.2} ms, {} errors",
+        outcome.per_second(),
+        outcome.acked.len(),
+        outcome.elapsed.as_secs_f64(),
+        outcome.percentile(0.50).as_secs_f64() * 1e3,
+        outcome.percentile(0.99).as_secs_f64() * 1e3,
+        outcome.errors
+    );
 }
 
-impl LoadResult {
-    fn per_second(&self) -> f64 {
-        self.acked.len() as f64 / self.elapsed.as_secs_f64()
-    }
-
-    fn percentile(&self, p: f64) -> Duration {
-        if self.latencies.is_empty() {
-            return Duration::ZERO;
-        }
-        let index = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
-        self.latencies[index]
-    }
-
-    fn print(&self, name: &str) {
-        println!(
-            "{name}: {:.0} requests/s answered 201 ({} in {:.1}s), p50 {:.2} ms, p99 {:.2} ms, {} errors",
-            self.per_second(),
-            self.acked.len(),
-            self.elapsed.as_secs_f64(),
-            self.percentile(0.50).as_secs_f64() * 1e3,
-            self.percentile(0.99).as_secs_f64() * 1e3,
-            self.errors
+/// Drives `connections` keep-alive connections for `duration` (or until the server goes
+/// away), each POSTing check-ins whose packet hashes start with `tag`.
+async fn load(url: &str, connections: usize, duration: Duration, tag: &str) -> Outcome {
+    let addr: std::net::SocketAddr = url
+        .trim_start_matches("http://")
+        .parse()
+        .expect("the server's address");
+    let tag = tag.to_string();
+    let make = move |c: usize, n: u64, out: &mut Vec<u8>| {
+        let hash = format!("{tag}{c:03}{n:012}");
+        let body = format!(
+            r##"{{"packet_hash":"{hash}","username":"HOWL","message":"check in","channel":"#meshmonday","timestamp":"2025-03-03T14:30:00-07:00","source_bot":"load"}}"##
         );
-    }
-}
-
-/// Drives `connections` keep-alive connections for `duration` (or until the server goes away).
-async fn load(url: &str, connections: usize, duration: Duration, tag: &str) -> LoadResult {
-    let addr = url.trim_start_matches("http://").to_string();
-    let stop = Arc::new(AtomicBool::new(false));
-    let started = Instant::now();
-    let mut tasks = tokio::task::JoinSet::new();
-    for c in 0..connections {
-        let (addr, stop, tag) = (addr.clone(), stop.clone(), tag.to_string());
-        tasks.spawn(async move {
-            let mut latencies = Vec::new();
-            let mut acked = Vec::new();
-            let mut errors = 0usize;
-            let Ok(stream) = tokio::net::TcpStream::connect(&addr).await else {
-                return (latencies, acked, 1);
-            };
-            let _ = stream.set_nodelay(true);
-            let Ok((mut sender, conn)) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await else {
-                return (latencies, acked, 1);
-            };
-            tokio::spawn(conn);
-            let mut n = 0u64;
-            while !stop.load(Ordering::Relaxed) && started.elapsed() < duration {
-                n += 1;
-                let hash = format!("{tag}{c:03}{n:012}");
-                let body = format!(
-                    r##"{{"packet_hash":"{hash}","username":"HOWL","message":"check in","channel":"#meshmonday","timestamp":"2025-03-03T14:30:00-07:00","source_bot":"load"}}"##
-                );
-                let request = hyper::Request::post("/checkins")
-                    .header("host", "127.0.0.1")
-                    .header("authorization", "Bearer s3cret")
-                    .header("content-type", "application/json")
-                    .body(Full::new(Bytes::from(body)))
-                    .expect("request");
-                let sent = Instant::now();
-                if sender.ready().await.is_err() {
-                    errors += 1;
-                    break;
-                }
-                match sender.send_request(request).await {
-                    Ok(response) => {
-                        let status = response.status().as_u16();
-                        if response.into_body().collect().await.is_err() {
-                            errors += 1;
-                            break;
-                        }
-                        if status == 201 {
-                            latencies.push(sent.elapsed());
-                            acked.push(hash);
-                        } else {
-                            errors += 1;
-                        }
-                    }
-                    Err(_) => {
-                        errors += 1;
-                        break;
-                    }
-                }
-            }
-            (latencies, acked, errors)
-        });
-    }
-    let mut result = LoadResult {
-        elapsed: Duration::ZERO,
-        latencies: Vec::new(),
-        acked: Vec::new(),
-        errors: 0,
+        http1_load::post_json(
+            out,
+            "/checkins",
+            &[("Authorization", "Bearer s3cret")],
+            body.as_bytes(),
+        );
+        hash
     };
-    while let Some(done) = tasks.join_next().await {
-        if let Ok((latencies, acked, errors)) = done {
-            result.latencies.extend(latencies);
-            result.acked.extend(acked);
-            result.errors += errors;
-        }
-    }
-    stop.store(true, Ordering::Relaxed);
-    result.elapsed = started
-        .elapsed()
-        .min(duration)
-        .max(Duration::from_millis(1));
-    result.latencies.sort();
-    result
+    tokio::task::spawn_blocking(move || {
+        http1_load::run(addr, connections, GENERATOR_THREADS, duration, make)
+    })
+    .await
+    .expect("load generator")
 }
 
 fn count_rows(db: &std::path::Path) -> i64 {
