@@ -12,8 +12,6 @@ use super::sqlite_thread::{self, Job};
 use super::{Store, StoreError};
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-/// The page size of a new store file (SQLite's default is 4096).
-const PAGE_SIZE: u32 = 1024;
 
 /// Schema changes, in order. Append, never edit: a database records how many it has run in
 /// `PRAGMA user_version`, and each one runs once, in its own transaction.
@@ -74,10 +72,9 @@ impl SqliteStore {
         let conn = Connection::open(path).map_err(open_err)?;
         // SQLite opens lazily: an unusable file only shows up at the first statement, here.
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
-        // Takes effect only on a new file. Rows are small and every commit writes each page
-        // it touched into the WAL again, so small pages keep a busy sink's writes small.
-        conn.pragma_update(None, "page_size", PAGE_SIZE)
-            .map_err(open_err)?;
+        // New files keep SQLite's 4 KiB pages: 1 KiB pages wrote fewer WAL bytes per commit,
+        // but their page splits cost a busy sink more CPU per row than the bytes saved
+        // (`cargo bench --bench sink_load`: 80-96 against 73-78 µs CPU per request).
         let mode = wal_mode(&conn).map_err(open_err)?;
         if !mode.eq_ignore_ascii_case("wal") {
             tracing::warn!(
