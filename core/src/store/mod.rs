@@ -6,6 +6,7 @@
 
 mod postgres;
 mod sqlite;
+pub mod sqlite_checkpoint;
 mod sqlite_thread;
 
 #[cfg(test)]

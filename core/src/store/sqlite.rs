@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::oneshot;
 
+use super::sqlite_checkpoint::{self, Checkpointer};
 use super::sqlite_thread::{self, Job};
 use super::{Store, StoreError};
 
@@ -85,7 +86,11 @@ impl SqliteStore {
         }
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(open_err)?;
-        Self::migrated(conn, path.to_path_buf())
+        let checkpoints = Connection::open(path).map_err(open_err)?;
+        checkpoints.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        let checkpointer = sqlite_checkpoint::start(&conn, checkpoints, "store")
+            .map_err(|e| StoreError::Backend(format!("{}: {e}", path.display())))?;
+        Self::migrated(conn, path.to_path_buf(), Some(checkpointer))
     }
 
     pub fn in_memory() -> Result<Self, StoreError> {
@@ -94,16 +99,20 @@ impl SqliteStore {
             path: path.clone(),
             source,
         })?;
-        Self::migrated(conn, path)
+        Self::migrated(conn, path, None)
     }
 
-    fn migrated(mut conn: Connection, path: PathBuf) -> Result<Self, StoreError> {
+    fn migrated(
+        mut conn: Connection,
+        path: PathBuf,
+        checkpointer: Option<Checkpointer>,
+    ) -> Result<Self, StoreError> {
         migrate(&mut conn, &path)?;
         let name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let jobs = sqlite_thread::start(conn, &name).map_err(|e| {
+        let jobs = sqlite_thread::start(conn, &name, checkpointer).map_err(|e| {
             StoreError::Backend(format!(
                 "cannot start the store thread for {}: {e}",
                 path.display()

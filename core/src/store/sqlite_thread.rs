@@ -26,12 +26,19 @@ pub(super) enum Job {
     Write(WriteOp, Answer),
 }
 
-/// Starts the thread; it ends once every sender is dropped.
-pub(super) fn start(conn: Connection, name: &str) -> std::io::Result<mpsc::Sender<Job>> {
+/// Starts the thread; it ends once every sender is dropped, and drops `keep` then.
+pub(super) fn start(
+    conn: Connection,
+    name: &str,
+    keep: impl Send + 'static,
+) -> std::io::Result<mpsc::Sender<Job>> {
     let (jobs, queue) = mpsc::channel();
     std::thread::Builder::new()
         .name(format!("store-{name}"))
-        .spawn(move || run(conn, queue))?;
+        .spawn(move || {
+            run(conn, queue);
+            drop(keep);
+        })?;
     Ok(jobs)
 }
 
@@ -126,7 +133,7 @@ mod tests {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch("CREATE TABLE t (x INTEGER PRIMARY KEY)")
             .unwrap();
-        start(conn, "test").unwrap()
+        start(conn, "test", ()).unwrap()
     }
 
     #[tokio::test]

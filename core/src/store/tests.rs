@@ -280,6 +280,41 @@ async fn file_is_in_wal_mode_with_normal_sync_and_a_busy_timeout() {
     assert_eq!(store.pragma_int("busy_timeout"), 5000);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wal_stays_bounded_while_writes_never_pause() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("switchboard.db");
+    let store = Arc::new(SqliteStore::open(&path).unwrap());
+    let value = "v".repeat(200);
+    // 64 writers keep the store's queue full, so its thread never waits between commits.
+    let mut writers = JoinSet::new();
+    for w in 0..64 {
+        let (store, value) = (Arc::clone(&store), value.clone());
+        writers.spawn(async move {
+            for n in 0..400 {
+                store
+                    .put("wal", &format!("w{w:02}-{n:04}"), &value)
+                    .await
+                    .unwrap();
+            }
+        });
+    }
+    while let Some(done) = writers.join_next().await {
+        done.unwrap();
+    }
+    assert_eq!(store.list("wal").await.unwrap().len(), 64 * 400);
+    let mut wal = path.into_os_string();
+    wal.push("-wal");
+    let wal_bytes = std::fs::metadata(&wal).unwrap().len();
+    // The writer restarts the WAL past 4096 pages (16 MiB); without restarts these writes
+    // leave a WAL of several times that.
+    assert!(
+        wal_bytes <= 24 << 20,
+        "the WAL grew to {wal_bytes} bytes for {} writes",
+        64 * 400
+    );
+}
+
 #[tokio::test]
 async fn two_stores_on_one_file_see_each_others_writes() {
     let dir = tempfile::tempdir().unwrap();

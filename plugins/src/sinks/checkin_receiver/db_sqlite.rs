@@ -1,25 +1,20 @@
 //! The receiver's SQLite file: the original's schema, in WAL mode. With `synchronous = FULL`
 //! (the default) a commit is on disk before its requests are answered.
 //!
-//! Checkpoints: a thread with its own connection copies the WAL into the database file every
-//! 100 ms, so the writer rarely pays for that copy. But a WAL restarts from its beginning only
-//! when a writer finds it fully copied, which a busy writer never does while another
-//! connection checkpoints behind it: the WAL would grow without end, and appending to a
-//! growing file makes each fsync about twice as slow as overwriting. So the writer also
-//! checkpoints itself once the WAL passes [`WAL_PAGES`], copying only what the thread has not.
+//! Checkpoints run on their own thread and connection, as for the bot's store (see
+//! [`switchboard_core::store::sqlite_checkpoint`]). Besides sparing the writer the copy, that
+//! keeps the WAL from growing without end: appending to a growing file makes each fsync about
+//! twice as slow as overwriting.
 
 use std::path::Path;
 
 use rusqlite::{params, Connection};
 use tokio::sync::mpsc;
 
+use switchboard_core::store::sqlite_checkpoint;
+
 use super::db::{answer, take_batch, updated_at_now, Pending, ReceiverDbError, SqliteSync};
 
-/// How often the checkpoint thread folds the WAL back into the database file.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
-/// The WAL size (in pages) past which the writer checkpoints after a commit, restarting the
-/// WAL: 4 MiB with [`PAGE_SIZE`].
-const WAL_PAGES: u32 = 4096;
 /// The page size of a new database file (SQLite's default is 4096). Check-ins land on
 /// scattered index pages and every commit writes each page it touched into the WAL, so
 /// 1 KiB pages make a commit write about a third of what 4 KiB pages do.
@@ -52,36 +47,21 @@ pub(super) fn start(
         target: format!("sqlite:{}", path.display()),
         message,
     };
-    let conn = open(path, sync, WAL_PAGES).map_err(open_err)?;
-    let checkpointer = open(path, sync, 0).map_err(open_err)?;
-    // The writer holds `writer_alive`; when it ends, the checkpointer ends too.
-    let (writer_alive, writer_gone) = std::sync::mpsc::channel::<()>();
+    let conn = open(path, sync).map_err(open_err)?;
+    let checkpointer =
+        sqlite_checkpoint::start(&conn, open(path, sync).map_err(open_err)?, "checkin")
+            .map_err(open_err)?;
     std::thread::Builder::new()
         .name("checkin-writer".into())
         .spawn(move || {
             write_loop(conn, requests);
-            drop(writer_alive);
+            drop(checkpointer);
         })
         .map_err(|e| open_err(format!("cannot start the writer thread: {e}")))?;
-    std::thread::Builder::new()
-        .name("checkin-checkpoint".into())
-        .spawn(move || checkpoint_loop(checkpointer, writer_gone))
-        .map_err(|e| open_err(format!("cannot start the checkpoint thread: {e}")))?;
     Ok(())
 }
 
-fn checkpoint_loop(conn: Connection, writer_gone: std::sync::mpsc::Receiver<()>) {
-    use std::sync::mpsc::RecvTimeoutError;
-    while let Err(RecvTimeoutError::Timeout) = writer_gone.recv_timeout(CHECKPOINT_EVERY) {
-        // PASSIVE never blocks the writer; whatever it cannot copy now waits for the next one.
-        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-            tracing::warn!(error = %e, "check-in database checkpoint failed");
-        }
-    }
-}
-
-/// A connection that checkpoints by itself once the WAL passes `autocheckpoint` pages (0: never).
-fn open(path: &Path, sync: SqliteSync, autocheckpoint: u32) -> Result<Connection, String> {
+fn open(path: &Path, sync: SqliteSync) -> Result<Connection, String> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
@@ -99,8 +79,6 @@ fn open(path: &Path, sync: SqliteSync, autocheckpoint: u32) -> Result<Connection
         SqliteSync::Normal => "NORMAL",
     };
     conn.pragma_update(None, "synchronous", synchronous)
-        .map_err(|e| e.to_string())?;
-    conn.pragma_update(None, "wal_autocheckpoint", autocheckpoint)
         .map_err(|e| e.to_string())?;
     conn.execute_batch(SCHEMA).map_err(|e| e.to_string())?;
     Ok(conn)
