@@ -105,24 +105,12 @@ async fn run(duration: Duration, connections: usize, rounds: usize, postgres: bo
 
     let mut lost_total = 0;
     for sync in MODES {
-        // Kill -9 under load: every 201 must be in the database afterwards.
         let db = dir.path().join(format!("killed-{sync}.db"));
-        let mut receiver = Server::start(receiver_command(&db, sync));
-        let url = receiver.url.clone();
-        let loader =
-            tokio::spawn(
-                async move { load(&url, connections, Duration::from_secs(30), "K").await },
-            );
-        tokio::time::sleep(duration.min(Duration::from_secs(2))).await;
-        receiver.kill9();
-        let killed = loader.await.expect("load task");
-        let stored = stored_hashes(&db);
-        let lost = killed.acked.iter().filter(|h| !stored.contains(*h)).count();
-        lost_total += lost;
-        println!(
-            "CHECKIN_SQLITE_SYNC={sync}, kill -9 under load: {} acknowledged (201), {} rows in the database, {lost} acknowledged check-ins lost",
-            killed.acked.len(),
-            stored.len()
+        let killed = killed_under_load(receiver_command(&db, sync), connections, duration).await;
+        lost_total += report_lost(
+            &format!("CHECKIN_SQLITE_SYNC={sync}"),
+            &killed,
+            &stored_hashes(&db),
         );
     }
     if postgres {
@@ -148,17 +136,27 @@ async fn postgres_phase(duration: Duration, connections: usize, bare_per_second:
         result.acked.len()
     );
     let url = pg.database().await;
-    let mut receiver = Server::start(postgres_receiver_command(&url));
-    let target = receiver.url.clone();
+    let killed = killed_under_load(postgres_receiver_command(&url), connections, duration).await;
+    report_lost("PostgreSQL", &killed, &postgres_hashes(&url).await)
+}
+
+/// Starts a receiver, loads it, and kills it with SIGKILL while the load goes on; returns
+/// what the load saw acknowledged.
+async fn killed_under_load(command: Command, connections: usize, duration: Duration) -> Outcome {
+    let mut receiver = Server::start(command);
+    let url = receiver.url.clone();
     let loader =
-        tokio::spawn(async move { load(&target, connections, Duration::from_secs(30), "Q").await });
+        tokio::spawn(async move { load(&url, connections, Duration::from_secs(30), "K").await });
     tokio::time::sleep(duration.min(Duration::from_secs(2))).await;
     receiver.kill9();
-    let killed = loader.await.expect("load task");
-    let stored = postgres_hashes(&url).await;
+    loader.await.expect("load task")
+}
+
+/// Prints and returns how many acknowledged check-ins are not among the `stored` hashes.
+fn report_lost(label: &str, killed: &Outcome, stored: &HashSet<String>) -> usize {
     let lost = killed.acked.iter().filter(|h| !stored.contains(*h)).count();
     println!(
-        "  kill -9 under load: {} acknowledged (201), {} rows in the database, {lost} acknowledged check-ins lost",
+        "{label}, kill -9 under load: {} acknowledged (201), {} rows in the database, {lost} acknowledged check-ins lost",
         killed.acked.len(),
         stored.len()
     );

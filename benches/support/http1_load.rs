@@ -30,6 +30,12 @@ impl Outcome {
         self.acked.len() as f64 / self.elapsed.as_secs_f64().max(1e-3)
     }
 
+    fn absorb(&mut self, part: Outcome) {
+        self.latencies.extend(part.latencies);
+        self.acked.extend(part.acked);
+        self.errors += part.errors;
+    }
+
     pub fn percentile(&self, p: f64) -> Duration {
         if self.latencies.is_empty() {
             return Duration::ZERO;
@@ -70,10 +76,7 @@ pub fn run(
                         .collect();
                     let mut outcome = Outcome::default();
                     for task in tasks {
-                        let part = task.await.unwrap_or_default();
-                        outcome.latencies.extend(part.latencies);
-                        outcome.acked.extend(part.acked);
-                        outcome.errors += part.errors;
+                        outcome.absorb(task.await.unwrap_or_default());
                     }
                     outcome
                 })
@@ -82,10 +85,7 @@ pub fn run(
         .collect();
     let mut outcome = Outcome::default();
     for worker in workers {
-        let part = worker.join().expect("load generator thread");
-        outcome.latencies.extend(part.latencies);
-        outcome.acked.extend(part.acked);
-        outcome.errors += part.errors;
+        outcome.absorb(worker.join().expect("load generator thread"));
     }
     outcome.elapsed = started.elapsed().min(duration);
     outcome.latencies.sort();
