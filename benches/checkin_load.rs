@@ -277,14 +277,28 @@ fn print(outcome: &Outcome, name: &str) {
 
 /// Drives `connections` keep-alive connections for `duration` (or until the server goes
 /// away), each POSTing check-ins whose packet hashes start with `tag`.
+/// 16 uppercase hex digits, like a real packet hash: spread over the whole key space, so every
+/// check-in lands on its own page of the index (sequential hashes would share a few). Distinct
+/// for every (stream, connection, sequence) since the mix is a bijection.
+fn packet_hash(stream: u64, connection: usize, n: u64) -> String {
+    let mut x = (stream << 56) ^ ((connection as u64) << 40) ^ n;
+    // splitmix64's finalizer.
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^= x >> 31;
+    format!("{x:016X}")
+}
+
 async fn load(url: &str, connections: usize, duration: Duration, tag: &str) -> Outcome {
     let addr: std::net::SocketAddr = url
         .trim_start_matches("http://")
         .parse()
         .expect("the server's address");
-    let tag = tag.to_string();
+    let stream = tag
+        .bytes()
+        .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
     let make = move |c: usize, n: u64, out: &mut Vec<u8>| {
-        let hash = format!("{tag}{c:03}{n:012}");
+        let hash = packet_hash(stream, c, n);
         let body = format!(
             r##"{{"packet_hash":"{hash}","username":"HOWL","message":"check in","channel":"#meshmonday","timestamp":"2025-03-03T14:30:00-07:00","source_bot":"load"}}"##
         );
