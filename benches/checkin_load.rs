@@ -275,8 +275,6 @@ fn print(outcome: &Outcome, name: &str) {
     );
 }
 
-/// Drives `connections` keep-alive connections for `duration` (or until the server goes
-/// away), each POSTing check-ins whose packet hashes start with `tag`.
 /// 16 uppercase hex digits, like a real packet hash: spread over the whole key space, so every
 /// check-in lands on its own page of the index (sequential hashes would share a few). Distinct
 /// for every (stream, connection, sequence) since the mix is a bijection.
@@ -289,6 +287,8 @@ fn packet_hash(stream: u64, connection: usize, n: u64) -> String {
     format!("{x:016X}")
 }
 
+/// Drives `connections` keep-alive connections for `duration` (or until the server goes
+/// away), each POSTing check-ins whose packet hashes are drawn from `tag`'s own stream.
 async fn load(url: &str, connections: usize, duration: Duration, tag: &str) -> Outcome {
     let addr: std::net::SocketAddr = url
         .trim_start_matches("http://")
