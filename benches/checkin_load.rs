@@ -265,12 +265,14 @@ fn bare_warp_server() {
 
 fn print(outcome: &Outcome, name: &str) {
     println!(
-        "{name}: {:.0} requests/s answered 201 ({} in {:.1}s), p50 {:.2} ms, p99 {:.2} ms, {} errors",
+        "{name}: {:.0} requests/s answered 201 ({} in {:.1}s), p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.2} ms, {} errors",
         outcome.per_second(),
         outcome.acked.len(),
         outcome.elapsed.as_secs_f64(),
         outcome.percentile(0.50).as_secs_f64() * 1e3,
         outcome.percentile(0.99).as_secs_f64() * 1e3,
+        outcome.percentile(0.999).as_secs_f64() * 1e3,
+        outcome.percentile(1.0).as_secs_f64() * 1e3,
         outcome.errors
     );
 }
