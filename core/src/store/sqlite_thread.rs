@@ -12,6 +12,8 @@ use std::time::Duration;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
+use super::sqlite_checkpoint::Checkpointer;
+
 /// Most jobs taken from the queue at once.
 const MAX_JOBS: usize = 1024;
 /// How long the thread sleeps before committing a write, while fewer than [`GATHER_JOBS`] jobs
@@ -37,23 +39,20 @@ pub(super) enum Job {
     Write(WriteOp, Answer),
 }
 
-/// Starts the thread; it ends once every sender is dropped, and drops `keep` then.
+/// Starts the thread; it ends once every sender is dropped, and stops `checkpoints` then.
 pub(super) fn start(
     conn: Connection,
     name: &str,
-    keep: impl Send + 'static,
+    checkpoints: Option<Checkpointer>,
 ) -> std::io::Result<mpsc::Sender<Job>> {
     let (jobs, queue) = mpsc::channel();
     std::thread::Builder::new()
         .name(format!("store-{name}"))
-        .spawn(move || {
-            run(conn, queue);
-            drop(keep);
-        })?;
+        .spawn(move || run(conn, queue, checkpoints))?;
     Ok(jobs)
 }
 
-fn run(conn: Connection, queue: mpsc::Receiver<Job>) {
+fn run(conn: Connection, queue: mpsc::Receiver<Job>, checkpoints: Option<Checkpointer>) {
     let mut writes = Vec::new();
     while let Ok(first) = queue.recv() {
         let jobs = gather(first, &queue);
@@ -70,6 +69,9 @@ fn run(conn: Connection, queue: mpsc::Receiver<Job>) {
             }
             commit(&conn, &mut writes);
         }));
+        if let Some(checkpoints) = &checkpoints {
+            checkpoints.after_commit(&conn);
+        }
         if ran.is_err() {
             // The store outlives a panicking operation: what was in flight is rolled back and
             // its callers get an error (their answers are dropped); later jobs run as usual.
@@ -157,7 +159,7 @@ mod tests {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch("CREATE TABLE t (x INTEGER PRIMARY KEY)")
             .unwrap();
-        start(conn, "test", ()).unwrap()
+        start(conn, "test", None).unwrap()
     }
 
     #[tokio::test]

@@ -54,8 +54,7 @@ pub(super) fn start(
     std::thread::Builder::new()
         .name("checkin-writer".into())
         .spawn(move || {
-            write_loop(conn, requests);
-            drop(checkpointer);
+            write_loop(conn, requests, &checkpointer);
         })
         .map_err(|e| open_err(format!("cannot start the writer thread: {e}")))?;
     Ok(())
@@ -84,11 +83,16 @@ fn open(path: &Path, sync: SqliteSync) -> Result<Connection, String> {
     Ok(conn)
 }
 
-fn write_loop(mut conn: Connection, mut requests: mpsc::Receiver<Pending>) {
+fn write_loop(
+    mut conn: Connection,
+    mut requests: mpsc::Receiver<Pending>,
+    checkpointer: &sqlite_checkpoint::Checkpointer,
+) {
     while let Some(first) = requests.blocking_recv() {
         let batch = take_batch(first, &mut requests);
         let outcome = write_batch(&mut conn, &batch).map_err(|e| e.to_string());
         answer(batch, outcome);
+        checkpointer.after_commit(&conn);
     }
 }
 
