@@ -93,12 +93,12 @@ pub fn start(writer: &Connection, conn: Connection, name: &str) -> Result<Checkp
 }
 
 /// What a checkpoint found and did, in WAL frames.
-struct Copy {
+struct WalCopy {
     in_wal: i64,
     copied: i64,
 }
 
-impl Copy {
+impl WalCopy {
     /// Whether it copied a WAL of at least `frames` frames to its end.
     fn completes(&self, frames: u64) -> bool {
         u64::try_from(self.in_wal).is_ok_and(|n| n >= frames) && self.copied == self.in_wal
@@ -107,9 +107,9 @@ impl Copy {
 
 /// A `PASSIVE` checkpoint: it never blocks the writer; what it cannot copy now waits for the
 /// next one.
-fn checkpoint(conn: &Connection) -> rusqlite::Result<Copy> {
+fn checkpoint(conn: &Connection) -> rusqlite::Result<WalCopy> {
     conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
-        Ok(Copy {
+        Ok(WalCopy {
             in_wal: row.get(1)?,
             copied: row.get(2)?,
         })
