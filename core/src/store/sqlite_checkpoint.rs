@@ -60,17 +60,18 @@ impl Checkpointer {
 /// checkpointing through `conn` (another connection to the same file) until the returned
 /// handle is dropped. The writer calls [`Checkpointer::after_commit`] after each commit.
 pub fn start(writer: &Connection, conn: Connection, name: &str) -> Result<Checkpointer, String> {
-    let page_size: u64 = writer
-        .query_row("PRAGMA page_size", [], |row| row.get(0))
-        .map_err(|e| e.to_string())?;
+    let page_size = writer
+        .query_row("PRAGMA page_size", [], |row| row.get::<_, u64>(0))
+        .map_err(|e| e.to_string())?
+        .max(512);
     writer
-        .pragma_update(None, "wal_autocheckpoint", WAL_LIMIT / page_size.max(512))
+        .pragma_update(None, "wal_autocheckpoint", WAL_LIMIT / page_size)
         .map_err(|e| e.to_string())?;
     conn.pragma_update(None, "wal_autocheckpoint", 0)
         .map_err(|e| e.to_string())?;
     let (alive, gone) = mpsc::channel::<()>();
     let copied = Arc::new(AtomicBool::new(false));
-    let restart_frames = RESTART_AT / page_size.max(512);
+    let restart_frames = RESTART_AT / page_size;
     let flag = copied.clone();
     std::thread::Builder::new()
         .name(format!("{name}-checkpoint"))

@@ -69,9 +69,6 @@ fn run(conn: Connection, queue: mpsc::Receiver<Job>, checkpoints: Option<Checkpo
             }
             commit(&conn, &mut writes);
         }));
-        if let Some(checkpoints) = &checkpoints {
-            checkpoints.after_commit(&conn);
-        }
         if ran.is_err() {
             // The store outlives a panicking operation: what was in flight is rolled back and
             // its callers get an error (their answers are dropped); later jobs run as usual.
@@ -80,6 +77,9 @@ fn run(conn: Connection, queue: mpsc::Receiver<Job>, checkpoints: Option<Checkpo
                 let _ = conn.execute_batch("ROLLBACK");
             }
             writes.clear();
+        }
+        if let Some(checkpoints) = &checkpoints {
+            checkpoints.after_commit(&conn);
         }
     }
 }
