@@ -196,7 +196,8 @@ impl Context {
     }
 
     /// Accepts a message from outside the bot (a sink) durably: once this returns, the message
-    /// is in the Store and will be delivered even if the bot is killed before it is sent.
+    /// is sent, or in the Store and will be delivered even if the bot is killed before it is
+    /// sent. See [`crate::outbox`].
     pub async fn accept(
         &self,
         target: Target,

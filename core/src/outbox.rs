@@ -1,12 +1,18 @@
-//! The outbox: messages accepted from outside the bot (sinks) are written to the Store before
-//! the sender hears 2xx, and removed only once their connector has sent them. A kill -9 in
-//! between loses nothing: the next start delivers what is left (at least once, in order).
+//! The outbox: a message accepted from outside the bot (a sink) is either sent by its connector
+//! or written to the Store before the sender hears 2xx. A written message is removed only
+//! once its connector has sent it, so a kill -9 in between loses nothing: the next start
+//! delivers what is left (at least once, in order).
 //!
-//! Accepts are group-committed by the store: the SQLite store commits the writes queued
+//! An accept hands the message to its connector at once and waits up to [`SENT_WAIT`] for it
+//! to be sent; only a message still unsent by then is written. A quick connector thus costs
+//! the store nothing, and a slow or stopped one adds that wait to the sender's answer.
+//! Writes are group-committed by the store: the SQLite store commits the writes queued
 //! together in one transaction, so concurrent requests share a commit.
 
+mod claim;
+
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -15,9 +21,14 @@ use tokio::sync::{mpsc, Notify};
 use crate::context::Context;
 use crate::event::{Conversation, Target};
 use crate::store::{ScopedStore, StoreError};
+use claim::{AfterWrite, Claim};
 
 /// Most messages queued to connectors before waiting for them to be sent.
 const WINDOW: usize = 256;
+/// How long an accept waits for its connector to send the message before writing it to the
+/// store. A connector that is not held up (console, an IRC server within its flood limit)
+/// sends well within it.
+const SENT_WAIT: Duration = Duration::from_millis(2);
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 const LAST_RETRY: Duration = Duration::from_secs(60);
 
@@ -66,8 +77,21 @@ impl Stored {
     }
 }
 
-/// One row, as the delivery task sees it.
-type Row = (String, Stored);
+/// One message, as the delivery task sees it.
+#[derive(Clone)]
+struct Row {
+    key: String,
+    stored: Arc<Stored>,
+    /// None for a message read back from the store, whose row is surely written.
+    claim: Option<Arc<Claim>>,
+}
+
+impl Row {
+    /// Called once the message is sent: true when its row must be deleted now.
+    fn sent(&self) -> bool {
+        self.claim.as_ref().is_none_or(|claim| claim.mark_sent())
+    }
+}
 
 /// What an open outbox (between `start` and `close`) writes to.
 #[derive(Clone)]
@@ -86,6 +110,8 @@ pub struct Outbox {
     replayed: AtomicBool,
     replay_read: Notify,
     sequence: AtomicU64,
+    /// Microseconds an accept waits for its message to be sent; 0 for [`SENT_WAIT`].
+    sent_wait_micros: AtomicU64,
 }
 
 /// The Store scope of one bot's outbox; bots sharing a PostgreSQL store keep theirs apart.
@@ -94,7 +120,7 @@ pub fn scope(bot_name: &str) -> String {
 }
 
 impl Outbox {
-    /// Stores the message; returns once it is durable.
+    /// Returns once the message is sent by its connector or durable in the store.
     pub async fn accept(&self, target: Target, text: String) -> Result<(), OutboxError> {
         let open = self
             .open
@@ -103,13 +129,61 @@ impl Outbox {
             .clone()
             .ok_or(OutboxError::Closed)?;
         self.replay_read().await;
-        let row = Stored::new(&target, text);
-        let value = serde_json::to_string(&row)
-            .map_err(|e| StoreError::Backend(format!("encoding an outbox row: {e}")))?;
+        let claim = Arc::new(Claim::new());
         let key = self.next_key();
-        open.store.put(&key, &value).await?;
-        let _ = open.rows.send((key, row));
-        Ok(())
+        let stored = Arc::new(Stored::new(&target, text));
+        let queued = open
+            .rows
+            .send(Row {
+                key: key.clone(),
+                stored: stored.clone(),
+                claim: Some(claim.clone()),
+            })
+            .is_ok();
+        if queued
+            && tokio::time::timeout(self.sent_wait(), claim.sent())
+                .await
+                .is_ok()
+        {
+            return Ok(());
+        }
+        if !claim.start_write() {
+            return Ok(());
+        }
+        let written = match serde_json::to_string(&*stored) {
+            Ok(value) => open.store.put(&key, &value).await,
+            Err(e) => Err(StoreError::Backend(format!("encoding an outbox row: {e}"))),
+        };
+        match written {
+            Ok(()) => {
+                if claim.written() == AfterWrite::Delete {
+                    forget(&open.store, &[key]).await;
+                }
+                Ok(())
+            }
+            Err(e) => {
+                claim.write_failed();
+                if claim.was_sent() {
+                    Ok(())
+                } else {
+                    Err(e.into())
+                }
+            }
+        }
+    }
+
+    fn sent_wait(&self) -> Duration {
+        match self.sent_wait_micros.load(Ordering::Relaxed) {
+            0 => SENT_WAIT,
+            micros => Duration::from_micros(micros),
+        }
+    }
+
+    /// For tests that need the accept's wait to outlast a slow machine.
+    #[cfg(test)]
+    fn set_sent_wait(&self, wait: Duration) {
+        let micros = u64::try_from(wait.as_micros()).unwrap_or(u64::MAX).max(1);
+        self.sent_wait_micros.store(micros, Ordering::Relaxed);
     }
 
     async fn replay_read(&self) {
@@ -176,7 +250,11 @@ async fn deliver(ctx: Context, store: ScopedStore, mut rows: mpsc::UnboundedRece
     let mut replay = Vec::new();
     for (key, value) in left {
         match serde_json::from_str::<Stored>(&value) {
-            Ok(stored) => replay.push((key, stored)),
+            Ok(stored) => replay.push(Row {
+                key,
+                stored: Arc::new(stored),
+                claim: None,
+            }),
             Err(e) => {
                 tracing::error!(key, error = %e, "an outbox row is unreadable and stays in the store")
             }
@@ -196,25 +274,26 @@ async fn deliver(ctx: Context, store: ScopedStore, mut rows: mpsc::UnboundedRece
 async fn send_window(ctx: &Context, store: &ScopedStore, window: Vec<Row>) {
     let mut queued = Vec::with_capacity(window.len());
     let mut retry = Vec::new();
-    for (key, stored) in window {
+    for row in window {
         match ctx
-            .queue_tracked(stored.target(), stored.text.clone())
+            .queue_tracked(row.stored.target(), row.stored.text.clone())
             .await
         {
-            Ok(sent) => queued.push((key, stored, sent)),
-            Err(_) => retry.push((key, stored)),
+            Ok(sent) => queued.push((row, sent)),
+            Err(_) => retry.push(row),
         }
     }
     let mut delivered = Vec::with_capacity(queued.len());
-    for (key, stored, sent) in queued {
+    for (row, sent) in queued {
         match sent.await {
-            Ok(()) => delivered.push(key),
-            Err(_) => retry.push((key, stored)),
+            Ok(()) if row.sent() => delivered.push(row.key),
+            Ok(()) => {}
+            Err(_) => retry.push(row),
         }
     }
     forget(store, &delivered).await;
-    for (key, stored) in retry {
-        send_one(ctx, store, &key, &stored).await;
+    for row in retry {
+        send_one(ctx, store, &row).await;
     }
 }
 
@@ -229,7 +308,8 @@ async fn forget(store: &ScopedStore, keys: &[String]) {
 
 /// Sends one message, retrying with backoff until it is sent or the bot shuts down (then it
 /// stays in the store for the next start), and removes it once sent.
-async fn send_one(ctx: &Context, store: &ScopedStore, key: &str, stored: &Stored) {
+async fn send_one(ctx: &Context, store: &ScopedStore, row: &Row) {
+    let stored = &row.stored;
     let shutdown = ctx.shutdown_signal();
     let mut wait = FIRST_RETRY;
     loop {
@@ -253,7 +333,9 @@ async fn send_one(ctx: &Context, store: &ScopedStore, key: &str, stored: &Stored
             }
         }
     }
-    forget(store, &[key.to_string()]).await;
+    if row.sent() {
+        forget(store, std::slice::from_ref(&row.key)).await;
+    }
 }
 
 /// For tests: the rows still waiting.

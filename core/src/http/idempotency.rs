@@ -5,7 +5,7 @@
 //! telling a new delivery from a redelivery costs no database access. New keys are written
 //! behind the response by one writer task, gathered for a moment into one transaction; the runtime waits for
 //! that task at shutdown (it is spawned on [`Context::background_tasks`](crate::Context)). The
-//! message itself is durable before the sender hears 202 (the outbox); only its key is written
+//! message itself is sent or durable before the sender hears 202 (the outbox); only its key is written
 //! behind the response, so after a crash a redelivery may be accepted again (at least once).
 //! This assumes one process writes a sink's keys, as with the embedded SQLite store.
 

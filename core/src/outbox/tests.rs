@@ -1,5 +1,7 @@
 //! The outbox keeps what it accepted through a "kill": a run whose connector never sends
 //! leaves the rows in the store, and the next run on the same store delivers them in order.
+//! A message its connector sends at once is never written; one sent while it is being written
+//! leaves no row behind.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -69,6 +71,77 @@ impl Recorder {
         tokio::time::timeout(Duration::from_secs(10), wait)
             .await
             .expect("messages delivered in time")
+    }
+}
+
+/// A connector that sends only once the test opens its gate, like one held up by flood control.
+#[derive(Default)]
+struct Gated {
+    open: Notify,
+    recorder: Recorder,
+}
+
+#[async_trait::async_trait]
+impl Connector for Gated {
+    fn name(&self) -> &str {
+        "chat"
+    }
+    fn kind(&self) -> &str {
+        "gated"
+    }
+    async fn run(&self, _: ConnectorIo) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+    async fn send(&self, message: &Outbound) -> Result<(), ConnectorError> {
+        self.open.notified().await;
+        self.recorder.send(message).await
+    }
+}
+
+/// A real store that counts the outbox rows written and can hold writes until released.
+struct Watched {
+    inner: SqliteStore,
+    puts: std::sync::atomic::AtomicUsize,
+    put_started: Notify,
+    hold_puts: Option<Notify>,
+}
+
+impl Watched {
+    fn new(hold_puts: bool) -> Arc<Watched> {
+        Arc::new(Watched {
+            inner: SqliteStore::in_memory().unwrap(),
+            puts: Default::default(),
+            put_started: Notify::new(),
+            hold_puts: hold_puts.then(Notify::new),
+        })
+    }
+
+    fn puts(&self) -> usize {
+        self.puts.load(Ordering::SeqCst)
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for Watched {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+    async fn get(&self, scope: &str, key: &str) -> Result<Option<String>, StoreError> {
+        self.inner.get(scope, key).await
+    }
+    async fn put(&self, scope: &str, key: &str, value: &str) -> Result<(), StoreError> {
+        self.puts.fetch_add(1, Ordering::SeqCst);
+        self.put_started.notify_one();
+        if let Some(hold) = &self.hold_puts {
+            hold.notified().await;
+        }
+        self.inner.put(scope, key, value).await
+    }
+    async fn delete(&self, scope: &str, key: &str) -> Result<bool, StoreError> {
+        self.inner.delete(scope, key).await
+    }
+    async fn list(&self, scope: &str) -> Result<Vec<(String, String)>, StoreError> {
+        self.inner.list(scope).await
     }
 }
 
@@ -145,6 +218,60 @@ async fn an_outbox_takes_nothing_before_start_or_after_close() {
     ));
     assert_eq!(recorder.wait_for(1).await, vec!["kept"]);
     rows_drained(&scoped).await;
+}
+
+#[tokio::test]
+async fn a_message_its_connector_sends_at_once_is_never_written() {
+    let watched = Watched::new(false);
+    let store: Arc<dyn Store> = watched.clone();
+    let recorder = Arc::new(Recorder::default());
+    let (ctx, scoped) = started(&store, recorder.clone());
+    ctx.outbox().set_sent_wait(Duration::from_secs(30));
+    ctx.accept(Target::channel("chat", "#g"), "quick")
+        .await
+        .unwrap();
+    assert_eq!(*recorder.sent.lock().unwrap(), vec!["quick"]);
+    assert_eq!(watched.puts(), 0);
+    assert!(waiting(&scoped).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_message_its_connector_holds_up_is_written_then_removed_once_sent() {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
+    let gated = Arc::new(Gated::default());
+    let (ctx, scoped) = started(&store, gated.clone());
+    ctx.accept(Target::channel("chat", "#g"), "held up")
+        .await
+        .unwrap();
+    assert_eq!(waiting(&scoped).await, vec!["held up"]);
+    assert!(gated.recorder.sent.lock().unwrap().is_empty());
+
+    gated.open.notify_one();
+    assert_eq!(gated.recorder.wait_for(1).await, vec!["held up"]);
+    rows_drained(&scoped).await;
+}
+
+#[tokio::test]
+async fn a_message_sent_while_its_row_is_written_leaves_no_row() {
+    let watched = Watched::new(true);
+    let store: Arc<dyn Store> = watched.clone();
+    let gated = Arc::new(Gated::default());
+    let (ctx, scoped) = started(&store, gated.clone());
+    let accept = tokio::spawn({
+        let ctx = ctx.clone();
+        async move { ctx.accept(Target::channel("chat", "#g"), "raced").await }
+    });
+    // The connector is held past the accept's wait, so the accept starts writing; the
+    // message is sent while the write is held, and only then does the write finish.
+    watched.put_started.notified().await;
+    gated.open.notify_one();
+    assert_eq!(gated.recorder.wait_for(1).await, vec!["raced"]);
+    if let Some(hold) = &watched.hold_puts {
+        hold.notify_one();
+    }
+    accept.await.unwrap().unwrap();
+    assert_eq!(watched.puts(), 1);
+    assert!(waiting(&scoped).await.is_empty());
 }
 
 #[test]

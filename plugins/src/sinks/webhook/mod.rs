@@ -1,7 +1,7 @@
 //! Signed webhooks to chat: each `[Sink.webhook.NAME]` is one route that verifies its caller
 //! (Standard Webhooks, GitHub, Stripe, plain HMAC, bearer), drops redeliveries by their
-//! delivery id, renders the JSON body through a template and queues the message. Answers 202
-//! at once (200 for a duplicate); posting to chat happens after the response.
+//! delivery id, renders the JSON body through a template and hands the message to the outbox.
+//! Answers 202 once the message is sent or durable (200 for a duplicate).
 
 mod config;
 mod template;
