@@ -147,29 +147,7 @@ impl Outbox {
         {
             return Ok(());
         }
-        if !claim.start_write() {
-            return Ok(());
-        }
-        let written = match serde_json::to_string(&*stored) {
-            Ok(value) => open.store.put(&key, &value).await,
-            Err(e) => Err(StoreError::Backend(format!("encoding an outbox row: {e}"))),
-        };
-        match written {
-            Ok(()) => {
-                if claim.written() == AfterWrite::Delete {
-                    forget(&open.store, &[key]).await;
-                }
-                Ok(())
-            }
-            Err(e) => {
-                claim.write_failed();
-                if claim.was_sent() {
-                    Ok(())
-                } else {
-                    Err(e.into())
-                }
-            }
-        }
+        write_unsent(&open.store, &claim, key, &stored).await
     }
 
     fn sent_wait(&self) -> Duration {
@@ -229,6 +207,33 @@ impl Outbox {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
+    }
+}
+
+/// Writes a message its connector has not sent yet; should it be sent meanwhile, the row is
+/// deleted again (the deliverer leaves that to the writer, see [`Claim`]).
+async fn write_unsent(
+    store: &ScopedStore,
+    claim: &Claim,
+    key: String,
+    stored: &Stored,
+) -> Result<(), OutboxError> {
+    if !claim.start_write() {
+        return Ok(());
+    }
+    let written = match serde_json::to_string(stored) {
+        Ok(value) => store.put(&key, &value).await,
+        Err(e) => Err(StoreError::Backend(format!("encoding an outbox row: {e}"))),
+    };
+    match written {
+        Ok(()) => {
+            if claim.written() == AfterWrite::Delete {
+                forget(store, &[key]).await;
+            }
+            Ok(())
+        }
+        Err(_) if claim.was_sent_after_failed_write() => Ok(()),
+        Err(e) => Err(e.into()),
     }
 }
 

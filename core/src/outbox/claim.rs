@@ -75,17 +75,14 @@ impl Claim {
         }
     }
 
-    /// The row could not be written; the deliverer still holds the message.
-    pub(super) fn write_failed(&self) {
+    /// The row could not be written, so the message is again the deliverer's alone; true when
+    /// it was sent meanwhile (the accept has nothing to report then).
+    pub(super) fn was_sent_after_failed_write(&self) -> bool {
         let mut stage = self.stage();
         if *stage == Stage::Storing {
             *stage = Stage::Waiting;
         }
-    }
-
-    /// True when the message was sent before the accept gave up on it (its write failed).
-    pub(super) fn was_sent(&self) -> bool {
-        *self.stage() == Stage::Sent
+        *stage == Stage::Sent
     }
 
     /// The connector has sent the message; true when the deliverer must delete its row (the
@@ -131,10 +128,16 @@ mod tests {
     fn a_failed_write_leaves_the_message_with_the_deliverer() {
         let claim = Claim::new();
         assert!(claim.start_write());
-        claim.write_failed();
-        assert!(!claim.was_sent());
+        assert!(!claim.was_sent_after_failed_write());
+        assert!(!claim.mark_sent(), "no row was written, so none is deleted");
+    }
+
+    #[test]
+    fn a_failed_write_of_a_message_sent_meanwhile_is_no_failure() {
+        let claim = Claim::new();
+        assert!(claim.start_write());
         assert!(!claim.mark_sent());
-        assert!(claim.was_sent());
+        assert!(claim.was_sent_after_failed_write());
     }
 
     #[tokio::test]
