@@ -48,9 +48,13 @@ pub enum SendError {
 /// Told when a connector has sent a message (every chunk), or why it could not.
 pub(crate) type SentAck = tokio::sync::oneshot::Sender<Result<(), String>>;
 
+/// Asked right before a connector is given a message; false drops the message (its sender
+/// withdrew it), and the ack says it was not sent.
+pub(crate) type SendGate = Arc<dyn Fn() -> bool + Send + Sync>;
+
 /// A message or a flush request on its way to one connector's outbound queue.
 pub(crate) enum OutboundRequest {
-    Send(Outbound, Option<SentAck>),
+    Send(Outbound, Option<SentAck>, Option<SendGate>),
     /// Answered once everything queued before it has been handed to the connector.
     Flush(tokio::sync::oneshot::Sender<()>),
 }
@@ -168,24 +172,25 @@ impl Context {
 
     /// Queues a message for its connector, which splits and paces it as configured.
     pub async fn send(&self, target: Target, text: impl Into<String>) -> Result<(), SendError> {
-        self.queue(target, text.into(), None).await
+        self.queue(target, text.into(), None, None).await
     }
 
     /// Sends a message and waits until its connector has sent every chunk of it.
     pub async fn deliver(&self, target: Target, text: impl Into<String>) -> Result<(), SendError> {
-        self.queue_tracked(target, text.into()).await?.await
+        self.queue_tracked(target, text.into(), None).await?.await
     }
 
-    /// Queues a message; the returned future ends when its connector has sent it (or failed).
-    /// Messages to one connector go out in the order they were queued.
+    /// Queues a message; the returned future ends when its connector has sent it (or failed,
+    /// or `gate` withdrew it). Messages to one connector go out in the order they were queued.
     pub(crate) async fn queue_tracked(
         &self,
         target: Target,
         text: String,
+        gate: Option<SendGate>,
     ) -> Result<impl std::future::Future<Output = Result<(), SendError>>, SendError> {
         let (ack, sent) = tokio::sync::oneshot::channel();
         let connector = target.connector.clone();
-        self.queue(target, text, Some(ack)).await?;
+        self.queue(target, text, Some(ack), gate).await?;
         Ok(async move {
             match sent.await {
                 Ok(Ok(())) => Ok(()),
@@ -215,6 +220,7 @@ impl Context {
         target: Target,
         text: String,
         ack: Option<SentAck>,
+        gate: Option<SendGate>,
     ) -> Result<(), SendError> {
         let outbound = Outbound { target, text };
         let queue = {
@@ -229,7 +235,7 @@ impl Context {
             .bus
             .publish(Event::Outbound(Arc::new(outbound.clone())));
         queue
-            .send(OutboundRequest::Send(outbound, ack))
+            .send(OutboundRequest::Send(outbound, ack, gate))
             .await
             .map_err(|_| SendError::ConnectorStopped(connector))
     }

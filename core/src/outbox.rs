@@ -17,8 +17,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, Notify};
+use tokio_util::task::TaskTracker;
 
-use crate::context::Context;
+use crate::context::{Context, SendError, SendGate};
 use crate::event::{Conversation, Target};
 use crate::store::{ScopedStore, StoreError};
 use claim::{AfterWrite, Claim};
@@ -91,6 +92,31 @@ impl Row {
     fn sent(&self) -> bool {
         self.claim.as_ref().is_none_or(|claim| claim.mark_sent())
     }
+
+    fn send_failed(&self) {
+        if let Some(claim) = &self.claim {
+            claim.send_failed();
+        }
+    }
+
+    /// Its accept could not write it and told the sender so: it must not be sent.
+    fn withdrawn(&self) -> bool {
+        self.claim.as_ref().is_some_and(|claim| claim.withdrawn())
+    }
+
+    /// For the connector's queue: asks the claim before the message is sent.
+    fn gate(&self) -> Option<SendGate> {
+        let claim = self.claim.clone()?;
+        Some(Arc::new(move || claim.start_sending()))
+    }
+
+    async fn queue(
+        &self,
+        ctx: &Context,
+    ) -> Result<impl std::future::Future<Output = Result<(), SendError>>, SendError> {
+        ctx.queue_tracked(self.stored.target(), self.stored.text.clone(), self.gate())
+            .await
+    }
 }
 
 /// What an open outbox (between `start` and `close`) writes to.
@@ -99,6 +125,9 @@ struct Open {
     store: ScopedStore,
     /// The delivery task's queue; it ends once `close` and every accept in flight let go.
     rows: mpsc::UnboundedSender<Row>,
+    /// Where writes of unsent messages run, so that a sender hanging up cannot cut one short
+    /// (the bot's background tasks, which shutdown waits for).
+    tasks: TaskTracker,
 }
 
 #[derive(Default)]
@@ -147,7 +176,10 @@ impl Outbox {
         {
             return Ok(());
         }
-        write_unsent(&open.store, &claim, key, &stored).await
+        open.tasks
+            .spawn(write_unsent(open.store, claim, key, stored))
+            .await
+            .map_err(|e| StoreError::Backend(format!("writing an outbox row: {e}")))?
     }
 
     fn sent_wait(&self) -> Duration {
@@ -198,7 +230,11 @@ impl Outbox {
         let (rows, queue) = mpsc::unbounded_channel();
         ctx.background_tasks()
             .spawn(deliver(ctx.clone(), store.clone(), queue));
-        *self.open.lock().unwrap_or_else(PoisonError::into_inner) = Some(Open { store, rows });
+        *self.open.lock().unwrap_or_else(PoisonError::into_inner) = Some(Open {
+            store,
+            rows,
+            tasks: ctx.background_tasks().clone(),
+        });
     }
 
     /// Takes no more messages; what was accepted is still delivered.
@@ -213,27 +249,32 @@ impl Outbox {
 /// Writes a message its connector has not sent yet; should it be sent meanwhile, the row is
 /// deleted again (the deliverer leaves that to the writer, see [`Claim`]).
 async fn write_unsent(
-    store: &ScopedStore,
-    claim: &Claim,
+    store: ScopedStore,
+    claim: Arc<Claim>,
     key: String,
-    stored: &Stored,
+    stored: Arc<Stored>,
 ) -> Result<(), OutboxError> {
     if !claim.start_write() {
         return Ok(());
     }
-    let written = match serde_json::to_string(stored) {
+    let written = match serde_json::to_string(&*stored) {
         Ok(value) => store.put(&key, &value).await,
         Err(e) => Err(StoreError::Backend(format!("encoding an outbox row: {e}"))),
     };
     match written {
         Ok(()) => {
             if claim.written() == AfterWrite::Delete {
-                forget(store, &[key]).await;
+                forget(&store, &[key]).await;
             }
             Ok(())
         }
-        Err(_) if claim.was_sent_after_failed_write() => Ok(()),
-        Err(e) => Err(e.into()),
+        Err(e) => {
+            if claim.write_failed().await {
+                Ok(())
+            } else {
+                Err(e.into())
+            }
+        }
     }
 }
 
@@ -280,10 +321,10 @@ async fn send_window(ctx: &Context, store: &ScopedStore, window: Vec<Row>) {
     let mut queued = Vec::with_capacity(window.len());
     let mut retry = Vec::new();
     for row in window {
-        match ctx
-            .queue_tracked(row.stored.target(), row.stored.text.clone())
-            .await
-        {
+        if row.withdrawn() {
+            continue;
+        }
+        match row.queue(ctx).await {
             Ok(sent) => queued.push((row, sent)),
             Err(_) => retry.push(row),
         }
@@ -293,7 +334,10 @@ async fn send_window(ctx: &Context, store: &ScopedStore, window: Vec<Row>) {
         match sent.await {
             Ok(()) if row.sent() => delivered.push(row.key),
             Ok(()) => {}
-            Err(_) => retry.push(row),
+            Err(_) => {
+                row.send_failed();
+                retry.push(row);
+            }
         }
     }
     forget(store, &delivered).await;
@@ -318,7 +362,17 @@ async fn send_one(ctx: &Context, store: &ScopedStore, row: &Row) {
     let shutdown = ctx.shutdown_signal();
     let mut wait = FIRST_RETRY;
     loop {
-        match ctx.deliver(stored.target(), stored.text.clone()).await {
+        if row.withdrawn() {
+            return;
+        }
+        let outcome = match row.queue(ctx).await {
+            Ok(sent) => sent.await,
+            Err(e) => Err(e),
+        };
+        if outcome.is_err() {
+            row.send_failed();
+        }
+        match outcome {
             Ok(()) => break,
             Err(e @ crate::context::SendError::UnknownConnector(_)) => {
                 tracing::error!(error = %e, "an accepted message names no running connector; kept for a start that has it");

@@ -1,27 +1,43 @@
-//! Who owns an accepted message's outbox row: the accept that may write it, or the deliverer
-//! that may send the message first. Whichever comes second knows from the claim whether a row
-//! exists that must be deleted.
+//! What an accepted message's accept and its delivery know of each other. The accept hands the
+//! message to the deliverer at once and writes it to the store only if it is not sent soon;
+//! the claim tells whichever side comes second whether a row exists that must be deleted, and
+//! lets an accept whose write failed withdraw the message, so that a sender told 503 never
+//! sees it posted.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::Notify;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stage {
-    /// With the deliverer only; no row written.
-    Waiting,
-    /// Its row is being written.
-    Storing,
-    /// Its row is in the store.
-    Stored,
-    /// Sent by its connector.
+enum Write {
+    /// No row written, nor being written.
+    None,
+    Writing,
+    Written,
+    /// The write failed and the sender hears so: the message must not be sent.
+    Withdrawn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Send {
+    /// Waiting for the connector (or for a retry).
+    Queued,
+    /// In the connector's hands.
+    Sending,
     Sent,
+}
+
+#[derive(Debug)]
+struct State {
+    write: Write,
+    send: Send,
 }
 
 /// Shared by one accept and the deliverer.
 pub(super) struct Claim {
-    stage: Mutex<Stage>,
-    sent: Notify,
+    state: Mutex<State>,
+    /// Told whenever the message is sent, or a send fails.
+    send_changed: Notify,
 }
 
 /// What the accept must do once its write has finished.
@@ -36,74 +52,120 @@ pub(super) enum AfterWrite {
 impl Claim {
     pub(super) fn new() -> Claim {
         Claim {
-            stage: Mutex::new(Stage::Waiting),
-            sent: Notify::new(),
+            state: Mutex::new(State {
+                write: Write::None,
+                send: Send::Queued,
+            }),
+            send_changed: Notify::new(),
         }
     }
 
-    fn stage(&self) -> std::sync::MutexGuard<'_, Stage> {
-        self.stage.lock().unwrap_or_else(PoisonError::into_inner)
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Ends once the deliverer has sent the message (at once if it already has).
+    /// Ends once the message is sent (at once if it already is).
     pub(super) async fn sent(&self) {
-        self.sent.notified().await
+        loop {
+            let changed = self.send_changed.notified();
+            if self.state().send == Send::Sent {
+                return;
+            }
+            changed.await;
+        }
     }
 
     /// The accept is about to write the row; false when the message is already sent, so
     /// there is nothing to write.
     pub(super) fn start_write(&self) -> bool {
-        let mut stage = self.stage();
-        match *stage {
-            Stage::Waiting => {
-                *stage = Stage::Storing;
-                true
-            }
-            _ => false,
+        let mut state = self.state();
+        if state.send == Send::Sent {
+            return false;
         }
+        state.write = Write::Writing;
+        true
     }
 
     /// The row is written.
     pub(super) fn written(&self) -> AfterWrite {
-        let mut stage = self.stage();
-        match *stage {
-            Stage::Sent => AfterWrite::Delete,
-            _ => {
-                *stage = Stage::Stored;
-                AfterWrite::Keep
-            }
+        let mut state = self.state();
+        state.write = Write::Written;
+        if state.send == Send::Sent {
+            AfterWrite::Delete
+        } else {
+            AfterWrite::Keep
         }
     }
 
-    /// The row could not be written, so the message is again the deliverer's alone; true when
-    /// it was sent meanwhile (the accept has nothing to report then).
-    pub(super) fn was_sent_after_failed_write(&self) -> bool {
-        let mut stage = self.stage();
-        if *stage == Stage::Storing {
-            *stage = Stage::Waiting;
+    /// The row could not be written. A message its connector is sending right now is waited
+    /// for; true when it was sent. Otherwise it is withdrawn: the deliverer drops it.
+    pub(super) async fn write_failed(&self) -> bool {
+        loop {
+            let changed = self.send_changed.notified();
+            {
+                let mut state = self.state();
+                match state.send {
+                    Send::Sent => {
+                        state.write = Write::None;
+                        return true;
+                    }
+                    Send::Queued => {
+                        state.write = Write::Withdrawn;
+                        return false;
+                    }
+                    Send::Sending => {}
+                }
+            }
+            changed.await;
         }
-        *stage == Stage::Sent
+    }
+
+    /// Asked right before the connector is given the message; false when it was withdrawn.
+    pub(super) fn start_sending(&self) -> bool {
+        let mut state = self.state();
+        if state.write == Write::Withdrawn {
+            return false;
+        }
+        state.send = Send::Sending;
+        true
+    }
+
+    /// The connector could not send it (it will be retried unless withdrawn).
+    pub(super) fn send_failed(&self) {
+        let mut state = self.state();
+        if state.send == Send::Sending {
+            state.send = Send::Queued;
+            drop(state);
+            self.send_changed.notify_one();
+        }
+    }
+
+    pub(super) fn withdrawn(&self) -> bool {
+        self.state().write == Write::Withdrawn
     }
 
     /// The connector has sent the message; true when the deliverer must delete its row (the
     /// row is in the store and no accept is still writing it).
     pub(super) fn mark_sent(&self) -> bool {
-        let mut stage = self.stage();
-        let delete = *stage == Stage::Stored;
-        *stage = Stage::Sent;
-        drop(stage);
-        self.sent.notify_one();
+        let mut state = self.state();
+        let delete = state.write == Write::Written;
+        state.send = Send::Sent;
+        drop(state);
+        self.send_changed.notify_one();
         delete
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]
     fn sent_before_any_write_leaves_nothing_to_write_or_delete() {
         let claim = Claim::new();
+        assert!(claim.start_sending());
         assert!(!claim.mark_sent());
         assert!(!claim.start_write());
     }
@@ -124,27 +186,51 @@ mod tests {
         assert!(claim.mark_sent());
     }
 
-    #[test]
-    fn a_failed_write_leaves_the_message_with_the_deliverer() {
+    #[tokio::test]
+    async fn a_failed_write_withdraws_a_message_not_yet_with_the_connector() {
         let claim = Claim::new();
         assert!(claim.start_write());
-        assert!(!claim.was_sent_after_failed_write());
-        assert!(!claim.mark_sent(), "no row was written, so none is deleted");
+        assert!(!claim.write_failed().await);
+        assert!(claim.withdrawn());
+        assert!(!claim.start_sending());
     }
 
-    #[test]
-    fn a_failed_write_of_a_message_sent_meanwhile_is_no_failure() {
+    #[tokio::test]
+    async fn a_failed_write_of_a_message_sent_meanwhile_is_no_failure() {
         let claim = Claim::new();
         assert!(claim.start_write());
         assert!(!claim.mark_sent());
-        assert!(claim.was_sent_after_failed_write());
+        assert!(claim.write_failed().await);
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_waits_for_the_send_under_way() {
+        let claim = std::sync::Arc::new(Claim::new());
+        assert!(claim.start_sending());
+        assert!(claim.start_write());
+        let failed = tokio::spawn({
+            let claim = claim.clone();
+            async move { claim.write_failed().await }
+        });
+        // One thread: the accept runs until it waits.
+        tokio::task::yield_now().await;
+        assert!(!failed.is_finished(), "it waits while the connector has it");
+        claim.send_failed();
+        assert!(!tokio::time::timeout(Duration::from_secs(10), failed)
+            .await
+            .expect("the accept hears of the failed send")
+            .unwrap());
+        assert!(
+            claim.withdrawn(),
+            "a message that failed to send is withdrawn"
+        );
     }
 
     #[tokio::test]
     async fn the_accept_hears_of_a_send_that_came_before_it_listened() {
         let claim = Claim::new();
         claim.mark_sent();
-        tokio::time::timeout(std::time::Duration::from_secs(5), claim.sent())
+        tokio::time::timeout(Duration::from_secs(10), claim.sent())
             .await
             .expect("the send is remembered");
     }

@@ -1,7 +1,7 @@
 //! The outbox keeps what it accepted through a "kill": a run whose connector never sends
 //! leaves the rows in the store, and the next run on the same store delivers them in order.
 //! A message its connector sends at once is never written; one sent while it is being written
-//! leaves no row behind.
+//! leaves no row behind; one whose write failed (the sender hears 503) is never sent.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -98,7 +98,9 @@ impl Connector for Gated {
     }
 }
 
-/// A real store that counts the outbox rows written and can hold writes until released.
+/// A real store that counts the outbox rows written and can hold each write, once committed,
+/// until released. A row whose message mentions `refused` cannot be written, as on a full
+/// disk.
 struct Watched {
     inner: SqliteStore,
     puts: std::sync::atomic::AtomicUsize,
@@ -131,11 +133,15 @@ impl Store for Watched {
     }
     async fn put(&self, scope: &str, key: &str, value: &str) -> Result<(), StoreError> {
         self.puts.fetch_add(1, Ordering::SeqCst);
+        if value.contains("refused") {
+            return Err(StoreError::Backend("disk full".into()));
+        }
+        self.inner.put(scope, key, value).await?;
         self.put_started.notify_one();
         if let Some(hold) = &self.hold_puts {
             hold.notified().await;
         }
-        self.inner.put(scope, key, value).await
+        Ok(())
     }
     async fn delete(&self, scope: &str, key: &str) -> Result<bool, StoreError> {
         self.inner.delete(scope, key).await
@@ -262,7 +268,8 @@ async fn a_message_sent_while_its_row_is_written_leaves_no_row() {
         async move { ctx.accept(Target::channel("chat", "#g"), "raced").await }
     });
     // The connector is held past the accept's wait, so the accept starts writing; the
-    // message is sent while the write is held, and only then does the write finish.
+    // message is sent while the write is held, and then the write finishes. Whichever of the
+    // accept and the deliverer learns last that both are done deletes the row.
     watched.put_started.notified().await;
     gated.open.notify_one();
     assert_eq!(gated.recorder.wait_for(1).await, vec!["raced"]);
@@ -271,7 +278,51 @@ async fn a_message_sent_while_its_row_is_written_leaves_no_row() {
     }
     accept.await.unwrap().unwrap();
     assert_eq!(watched.puts(), 1);
-    assert!(waiting(&scoped).await.is_empty());
+    rows_drained(&scoped).await;
+}
+
+#[tokio::test]
+async fn a_sender_hanging_up_while_its_message_is_written_leaves_no_row_behind() {
+    let watched = Watched::new(true);
+    let store: Arc<dyn Store> = watched.clone();
+    let gated = Arc::new(Gated::default());
+    let (ctx, scoped) = started(&store, gated.clone());
+    // The connector holds the message, so the accept writes it; the sender hangs up (the
+    // accept is dropped) once the row is committed, before the accept hears so.
+    tokio::select! {
+        _ = ctx.accept(Target::channel("chat", "#g"), "abandoned") => panic!("the write is held"),
+        _ = watched.put_started.notified() => {}
+    }
+    if let Some(hold) = &watched.hold_puts {
+        hold.notify_one();
+    }
+    gated.open.notify_one();
+    assert_eq!(gated.recorder.wait_for(1).await, vec!["abandoned"]);
+    rows_drained(&scoped).await;
+}
+
+#[tokio::test]
+async fn a_message_whose_write_failed_is_refused_and_never_sent() {
+    let watched = Watched::new(false);
+    let store: Arc<dyn Store> = watched.clone();
+    let gated = Arc::new(Gated::default());
+    let (ctx, scoped) = started(&store, gated.clone());
+    let accept = |text: &'static str| {
+        let ctx = ctx.clone();
+        tokio::spawn(async move { ctx.accept(Target::channel("chat", "#g"), text).await })
+    };
+    // The connector holds the first message, so the second waits in its queue (or in the
+    // outbox) when its write fails.
+    let (first, refused) = (accept("first"), accept("refused"));
+    first.await.unwrap().unwrap();
+    assert!(matches!(refused.await.unwrap(), Err(OutboxError::Store(_))));
+    accept("third").await.unwrap().unwrap();
+
+    gated.open.notify_one();
+    assert_eq!(gated.recorder.wait_for(1).await, vec!["first"]);
+    gated.open.notify_one();
+    assert_eq!(gated.recorder.wait_for(2).await, vec!["first", "third"]);
+    rows_drained(&scoped).await;
 }
 
 #[test]

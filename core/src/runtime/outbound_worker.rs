@@ -23,13 +23,19 @@ pub(crate) fn spawn(
     let task = tokio::spawn(async move {
         let limits = connector.limits();
         let mut limiter = RateLimiter::new(limits.rate_limit, limits.rate_burst.max(1));
-        while let Some(request) = rx.recv().await {
+        'requests: while let Some(request) = rx.recv().await {
             match request {
-                OutboundRequest::Send(message, ack) => {
+                OutboundRequest::Send(message, ack, gate) => {
                     let chunks = split_message(&message.text, limits.max_message_length);
                     let mut error = None;
-                    for text in &chunks {
+                    for (n, text) in chunks.iter().enumerate() {
                         limiter.acquire().await;
+                        if n == 0 && gate.as_ref().is_some_and(|go_ahead| !go_ahead()) {
+                            if let Some(ack) = ack {
+                                let _ = ack.send(Err("withdrawn by its sender".into()));
+                            }
+                            continue 'requests;
+                        }
                         let chunk = Outbound {
                             target: message.target.clone(),
                             text: text.clone(),
@@ -132,7 +138,7 @@ mod tests {
                 text: text.to_string(),
             };
             queue
-                .send(OutboundRequest::Send(message, None))
+                .send(OutboundRequest::Send(message, None, None))
                 .await
                 .unwrap();
         }

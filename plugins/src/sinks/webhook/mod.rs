@@ -142,7 +142,7 @@ impl Handler {
         }
         if let Err(e) = self.ctx.accept(self.config.target.clone(), text).await {
             if let Some(key) = &key {
-                // Let the sender's retry through: nothing was delivered.
+                // Let the sender's retry through: the message was withdrawn, not delivered.
                 let _ = self.keys.forget(key).await;
             }
             return Err(unavailable(e.to_string()));
