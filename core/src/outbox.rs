@@ -22,7 +22,7 @@ use tokio_util::task::TaskTracker;
 use crate::context::{Context, SendError, SendGate};
 use crate::event::{Conversation, Target};
 use crate::store::{ScopedStore, StoreError};
-use claim::{AfterWrite, Claim};
+use claim::{AfterFailedWrite, AfterWrite, Claim};
 
 /// Most messages queued to connectors before waiting for them to be sent.
 const WINDOW: usize = 256;
@@ -169,17 +169,26 @@ impl Outbox {
                 claim: Some(claim.clone()),
             })
             .is_ok();
+        let listening = Listening(&claim);
         if queued
             && tokio::time::timeout(self.sent_wait(), claim.sent())
                 .await
                 .is_ok()
         {
-            return Ok(());
+            return listening.heard(Ok(()));
         }
-        open.tasks
-            .spawn(write_unsent(open.store, claim, key, stored))
-            .await
-            .map_err(|e| StoreError::Backend(format!("writing an outbox row: {e}")))?
+        let write = open
+            .tasks
+            .spawn(write_unsent(open.store, claim.clone(), key, stored));
+        let outcome = match write.await {
+            Ok(outcome) => outcome,
+            // A panicked write: as for a failed one.
+            Err(e) => match claim.write_failed().await {
+                AfterFailedWrite::Sent => Ok(()),
+                _ => Err(StoreError::Backend(format!("writing an outbox row: {e}")).into()),
+            },
+        };
+        listening.heard(outcome)
     }
 
     fn sent_wait(&self) -> Duration {
@@ -268,13 +277,33 @@ async fn write_unsent(
             }
             Ok(())
         }
-        Err(e) => {
-            if claim.write_failed().await {
-                Ok(())
-            } else {
+        Err(e) => match claim.write_failed().await {
+            AfterFailedWrite::Sent => Ok(()),
+            AfterFailedWrite::Withdrawn => {
+                // Should the write have landed after all (a lost commit reply), the next
+                // start must not deliver what the sender was told was refused.
+                let _ = store.delete(&key).await;
                 Err(e.into())
             }
-        }
+            AfterFailedWrite::LeftToDeliver => Err(e.into()),
+        },
+    }
+}
+
+/// Held by an accept until it has its outcome: should the accept be dropped first (its
+/// sender hung up), the claim learns that nobody would hear of a withdrawal.
+struct Listening<'a>(&'a Claim);
+
+impl Listening<'_> {
+    fn heard<T>(self, outcome: T) -> T {
+        std::mem::forget(self);
+        outcome
+    }
+}
+
+impl Drop for Listening<'_> {
+    fn drop(&mut self) {
+        self.0.abandon();
     }
 }
 
@@ -371,6 +400,9 @@ async fn send_one(ctx: &Context, store: &ScopedStore, row: &Row) {
         };
         if outcome.is_err() {
             row.send_failed();
+            if row.withdrawn() {
+                return;
+            }
         }
         match outcome {
             Ok(()) => break,

@@ -31,6 +31,9 @@ enum Send {
 struct State {
     write: Write,
     send: Send,
+    /// The accept stopped listening (its sender hung up or timed out): nobody would hear
+    /// that the message was withdrawn, so it is not.
+    abandoned: bool,
 }
 
 /// Shared by one accept and the deliverer.
@@ -38,6 +41,17 @@ pub(super) struct Claim {
     state: Mutex<State>,
     /// Told whenever the message is sent, or a send fails.
     send_changed: Notify,
+}
+
+/// What became of a message whose row could not be written.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum AfterFailedWrite {
+    /// Its connector sent it meanwhile.
+    Sent,
+    /// It will not be sent; the sender is told.
+    Withdrawn,
+    /// Nobody listens any more: it stays with the deliverer, unwritten.
+    LeftToDeliver,
 }
 
 /// What the accept must do once its write has finished.
@@ -55,6 +69,7 @@ impl Claim {
             state: Mutex::new(State {
                 write: Write::None,
                 send: Send::Queued,
+                abandoned: false,
             }),
             send_changed: Notify::new(),
         }
@@ -98,8 +113,8 @@ impl Claim {
     }
 
     /// The row could not be written. A message its connector is sending right now is waited
-    /// for; true when it was sent. Otherwise it is withdrawn: the deliverer drops it.
-    pub(super) async fn write_failed(&self) -> bool {
+    /// for. One still queued is withdrawn (the deliverer drops it), unless nobody listens.
+    pub(super) async fn write_failed(&self) -> AfterFailedWrite {
         loop {
             let changed = self.send_changed.notified();
             {
@@ -107,17 +122,26 @@ impl Claim {
                 match state.send {
                     Send::Sent => {
                         state.write = Write::None;
-                        return true;
+                        return AfterFailedWrite::Sent;
+                    }
+                    Send::Queued if state.abandoned => {
+                        state.write = Write::None;
+                        return AfterFailedWrite::LeftToDeliver;
                     }
                     Send::Queued => {
                         state.write = Write::Withdrawn;
-                        return false;
+                        return AfterFailedWrite::Withdrawn;
                     }
                     Send::Sending => {}
                 }
             }
             changed.await;
         }
+    }
+
+    /// The accept stopped listening before it learnt the outcome.
+    pub(super) fn abandon(&self) {
+        self.state().abandoned = true;
     }
 
     /// Asked right before the connector is given the message; false when it was withdrawn.
@@ -190,9 +214,19 @@ mod tests {
     async fn a_failed_write_withdraws_a_message_not_yet_with_the_connector() {
         let claim = Claim::new();
         assert!(claim.start_write());
-        assert!(!claim.write_failed().await);
+        assert_eq!(claim.write_failed().await, AfterFailedWrite::Withdrawn);
         assert!(claim.withdrawn());
         assert!(!claim.start_sending());
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_nobody_listens_for_leaves_the_message_to_be_sent() {
+        let claim = Claim::new();
+        assert!(claim.start_write());
+        claim.abandon();
+        assert_eq!(claim.write_failed().await, AfterFailedWrite::LeftToDeliver);
+        assert!(claim.start_sending());
+        assert!(!claim.mark_sent(), "no row was written");
     }
 
     #[tokio::test]
@@ -200,7 +234,7 @@ mod tests {
         let claim = Claim::new();
         assert!(claim.start_write());
         assert!(!claim.mark_sent());
-        assert!(claim.write_failed().await);
+        assert_eq!(claim.write_failed().await, AfterFailedWrite::Sent);
     }
 
     #[tokio::test]
@@ -216,10 +250,13 @@ mod tests {
         tokio::task::yield_now().await;
         assert!(!failed.is_finished(), "it waits while the connector has it");
         claim.send_failed();
-        assert!(!tokio::time::timeout(Duration::from_secs(10), failed)
-            .await
-            .expect("the accept hears of the failed send")
-            .unwrap());
+        assert_eq!(
+            tokio::time::timeout(Duration::from_secs(10), failed)
+                .await
+                .expect("the accept hears of the failed send")
+                .unwrap(),
+            AfterFailedWrite::Withdrawn
+        );
         assert!(
             claim.withdrawn(),
             "a message that failed to send is withdrawn"

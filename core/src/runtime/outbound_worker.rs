@@ -31,9 +31,15 @@ pub(crate) fn spawn(
                     for (n, text) in chunks.iter().enumerate() {
                         limiter.acquire().await;
                         if n == 0 && gate.as_ref().is_some_and(|go_ahead| !go_ahead()) {
+                            let error = "withdrawn by its sender".to_string();
                             if let Some(ack) = ack {
-                                let _ = ack.send(Err("withdrawn by its sender".into()));
+                                let _ = ack.send(Err(error.clone()));
                             }
+                            bus.publish(Event::Delivery(Arc::new(Delivery {
+                                target: message.target,
+                                chunks: 0,
+                                error: Some(error),
+                            })));
                             continue 'requests;
                         }
                         let chunk = Outbound {
@@ -153,6 +159,56 @@ mod tests {
         }
         let sent = recorder.sent.lock().unwrap().clone();
         (sent, results)
+    }
+
+    #[tokio::test]
+    async fn a_message_its_sender_withdrew_is_not_sent_and_says_so() {
+        let recorder = Arc::new(Recorder {
+            limits: OutboundLimits::default(),
+            sent: Mutex::default(),
+            started: Instant::now(),
+            fail_on: None,
+        });
+        let bus = Bus::default();
+        let mut events = bus.subscribe();
+        let (queue, _task) = spawn(recorder.clone(), bus);
+        let mut acks = Vec::new();
+        for (text, go_ahead) in [("withdrawn", false), ("kept", true)] {
+            let (ack, sent) = tokio::sync::oneshot::channel();
+            let gate: crate::context::SendGate = Arc::new(move || go_ahead);
+            let message = Outbound {
+                target: Target::channel("rec", "#g"),
+                text: text.to_string(),
+            };
+            queue
+                .send(OutboundRequest::Send(message, Some(ack), Some(gate)))
+                .await
+                .unwrap();
+            acks.push(sent);
+        }
+        assert_eq!(
+            acks.remove(0).await.unwrap(),
+            Err("withdrawn by its sender".to_string())
+        );
+        assert_eq!(acks.remove(0).await.unwrap(), Ok(()));
+        let sent: Vec<String> = recorder
+            .sent
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, t)| t.clone())
+            .collect();
+        assert_eq!(sent, vec!["kept"]);
+        let mut deliveries = Vec::new();
+        while let Some(event) = events.try_recv() {
+            if let Event::Delivery(d) = event {
+                deliveries.push((d.chunks, d.error.clone()));
+            }
+        }
+        assert_eq!(
+            deliveries,
+            vec![(0, Some("withdrawn by its sender".to_string())), (1, None)]
+        );
     }
 
     #[tokio::test(start_paused = true)]
