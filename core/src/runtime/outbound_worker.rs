@@ -23,24 +23,18 @@ pub(crate) fn spawn(
     let task = tokio::spawn(async move {
         let limits = connector.limits();
         let mut limiter = RateLimiter::new(limits.rate_limit, limits.rate_burst.max(1));
-        'requests: while let Some(request) = rx.recv().await {
+        while let Some(request) = rx.recv().await {
             match request {
                 OutboundRequest::Send(message, ack, gate) => {
                     let chunks = split_message(&message.text, limits.max_message_length);
                     let mut error = None;
+                    let mut withdrawn = false;
                     for (n, text) in chunks.iter().enumerate() {
                         limiter.acquire().await;
                         if n == 0 && gate.as_ref().is_some_and(|go_ahead| !go_ahead()) {
-                            let error = "withdrawn by its sender".to_string();
-                            if let Some(ack) = ack {
-                                let _ = ack.send(Err(error.clone()));
-                            }
-                            bus.publish(Event::Delivery(Arc::new(Delivery {
-                                target: message.target,
-                                chunks: 0,
-                                error: Some(error),
-                            })));
-                            continue 'requests;
+                            withdrawn = true;
+                            error = Some("withdrawn by its sender".to_string());
+                            break;
                         }
                         let chunk = Outbound {
                             target: message.target.clone(),
@@ -66,7 +60,7 @@ pub(crate) fn spawn(
                     }
                     bus.publish(Event::Delivery(Arc::new(Delivery {
                         target: message.target,
-                        chunks: chunks.len(),
+                        chunks: if withdrawn { 0 } else { chunks.len() },
                         error,
                     })));
                 }
