@@ -8,6 +8,7 @@ mod postgres;
 mod sqlite;
 pub mod sqlite_checkpoint;
 mod sqlite_thread;
+pub mod sqlite_wal_buffer;
 
 #[cfg(test)]
 pub(crate) mod tests;
