@@ -162,15 +162,21 @@ async fn post(receiver: &Receiver, headers: &HeaderMap, body: Body) -> warp::rep
             return internal_error();
         }
     };
-    match db.upsert(record.clone()).await {
+    // Kept only where it is needed after the record has gone to the writer.
+    let for_hook = receiver
+        .on_accept
+        .as_ref()
+        .map(|hook| (hook, record.clone()));
+    let packet_hash = record.packet_hash.clone();
+    match db.upsert(record).await {
         Ok(()) => {
-            if let Some(hook) = &receiver.on_accept {
+            if let Some((hook, record)) = for_hook {
                 hook(&record);
             }
             json(StatusCode::CREATED, "{}")
         }
         Err(e) => {
-            tracing::error!(error = %e, packet_hash = %record.packet_hash, "check-in not stored");
+            tracing::error!(error = %e, %packet_hash, "check-in not stored");
             internal_error()
         }
     }

@@ -39,7 +39,7 @@ pub fn parse_checkin(body: &[u8]) -> Result<CheckinRecord, BodyError> {
         return Err(BodyError::InvalidJson);
     }
     let value: Value = serde_json::from_slice(body).map_err(|_| BodyError::InvalidJson)?;
-    let Value::Object(object) = value else {
+    let Value::Object(mut object) = value else {
         return Err(BodyError::NotAnObject);
     };
     let missing: Vec<&'static str> = REQUIRED
@@ -49,22 +49,13 @@ pub fn parse_checkin(body: &[u8]) -> Result<CheckinRecord, BodyError> {
     if !missing.is_empty() {
         return Err(BodyError::MissingFields(missing));
     }
-    let text = |field: &'static str| -> Result<String, BodyError> {
-        match object.get(field) {
-            Some(Value::String(s)) => Ok(s.clone()),
-            _ => Err(BodyError::InvalidField {
-                field,
-                reason: "must be a string",
-            }),
-        }
-    };
     let record = CheckinRecord {
-        packet_hash: text("packet_hash")?,
-        username: text("username")?,
-        message: text("message")?,
-        channel: text("channel")?,
-        timestamp: text("timestamp")?,
-        source_bot: optional_text(&object, "source_bot")?,
+        packet_hash: take_text(&mut object, "packet_hash")?,
+        username: take_text(&mut object, "username")?,
+        message: take_text(&mut object, "message")?,
+        channel: take_text(&mut object, "channel")?,
+        timestamp: take_text(&mut object, "timestamp")?,
+        source_bot: take_optional_text(&mut object, "source_bot")?,
     };
     if !is_iso8601(&record.timestamp) {
         return Err(BodyError::InvalidField {
@@ -87,10 +78,23 @@ fn is_falsy(value: &Value) -> bool {
     }
 }
 
-fn optional_text(object: &Map<String, Value>, field: &'static str) -> Result<String, BodyError> {
-    match object.get(field) {
+fn take_text(object: &mut Map<String, Value>, field: &'static str) -> Result<String, BodyError> {
+    match object.remove(field) {
+        Some(Value::String(s)) => Ok(s),
+        _ => Err(BodyError::InvalidField {
+            field,
+            reason: "must be a string",
+        }),
+    }
+}
+
+fn take_optional_text(
+    object: &mut Map<String, Value>,
+    field: &'static str,
+) -> Result<String, BodyError> {
+    match object.remove(field) {
         None | Some(Value::Null) => Ok(String::new()),
-        Some(Value::String(s)) => Ok(s.clone()),
+        Some(Value::String(s)) => Ok(s),
         Some(_) => Err(BodyError::InvalidField {
             field,
             reason: "must be a string",
