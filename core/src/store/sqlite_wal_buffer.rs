@@ -1,16 +1,17 @@
-//! A SQLite VFS that hands a transaction's WAL frames to the kernel in one `pwrite` instead of
-//! two per page. SQLite writes each frame as two calls, its 24-byte header and then its page,
-//! and a commit of a few dozen scattered pages cost the check-in receiver about an eighth of
-//! its CPU in those calls alone (`perf`, `cargo bench --bench checkin_load`).
+//! A SQLite VFS that hands a transaction's WAL frames to the kernel in one write (per 64 KiB)
+//! instead of two per page. SQLite writes each frame as two calls, its 24-byte header and then
+//! its page, and a commit of a few dozen scattered pages cost the check-in receiver about an
+//! eighth of its CPU in those calls alone (`perf`, `cargo bench --bench checkin_load`).
 //!
 //! Only the `-wal` file is wrapped; the database file and everything else go straight to the
 //! default VFS. Frames appended back to back are gathered in memory and written once the commit
 //! frame's page arrives, so a commit is in the operating system before SQLite returns from it,
 //! as without this VFS: with `synchronous = NORMAL` a kill -9 loses nothing, and with `FULL`
-//! the fsync that follows covers it. Any other call on the file (a read, a sync, a size, a
-//! truncate, a write elsewhere) first writes out what is gathered, so SQLite never sees the
-//! file other than it would without the buffer. Other connections read only committed
-//! frames, which are written by then.
+//! the fsync that follows covers it. What SQLite writes after the commit frame (padding to a
+//! sector boundary, headers rewritten with new checksums) goes out at once. Any other call on
+//! the file (a read, a sync, a size, a truncate, a write elsewhere) first writes out what is
+//! gathered, so SQLite never sees the file other than it would without the buffer, and other
+//! connections, which read only committed frames, find them written.
 //!
 //! The commit frame is recognised by the WAL file format: a frame header's bytes 4-7 hold the
 //! database size after the commit, and are zero in every other frame
@@ -31,6 +32,8 @@ const FRAME_HEADER: usize = 24;
 /// Gathered bytes past which they are written without waiting for the commit (a transaction
 /// that spills its page cache).
 const FLUSH_AT: usize = 1 << 20;
+/// The most buffer memory kept for the next transaction.
+const KEEP_AT_MOST: usize = 256 << 10;
 /// The most bytes handed to the default VFS in one write: it writes at most 128 KiB per call
 /// and reports a disk-full error for a longer one.
 const WRITE_AT_MOST: usize = 64 << 10;
@@ -96,6 +99,8 @@ struct Gathered {
     bytes: Vec<u8>,
     /// Where the page of the commit frame whose header was just written goes.
     commit_page_at: Option<i64>,
+    /// Whether the commit frame has been written and no ordinary frame since.
+    after_commit: bool,
 }
 
 impl Gathered {
@@ -126,6 +131,9 @@ impl Gathered {
             offset += piece.len() as i64;
         }
         self.bytes.clear();
+        if self.bytes.capacity() > KEEP_AT_MOST {
+            self.bytes = Vec::new();
+        }
         rc
     }
 }
@@ -211,18 +219,29 @@ unsafe extern "C" fn write(
             return rc;
         }
     }
+    let header = len == FRAME_HEADER && offset >= WAL_HEADER;
+    let commit_header = header && bytes[4..8] != [0, 0, 0, 0];
+    if offset < WAL_HEADER || (header && !commit_header) {
+        // The WAL's header or an ordinary frame: a transaction's frames begin (again).
+        gathered.after_commit = false;
+    }
     let commits_page = gathered.commit_page_at.take() == Some(offset);
-    let commit_header = len == FRAME_HEADER && offset >= WAL_HEADER && bytes[4..8] != [0, 0, 0, 0];
     if commit_header {
         gathered.commit_page_at = Some(offset + FRAME_HEADER as i64);
-        if gathered.bytes.is_empty() {
-            // Not after frames of its own transaction: maybe a header rewritten alone, with no
-            // page to follow and flush it, so it goes out now.
-            return forward!(file, xWrite, ffi::SQLITE_IOERR_WRITE, data, amount, offset);
-        }
+    }
+    // After the commit frame SQLite may pad the WAL with copies of it, split around a sync
+    // point, and rewrite frame headers alone (each after reading its frame): none of them
+    // has a commit page to follow and flush it, so they go out as they come.
+    let alone = gathered.after_commit || (commit_header && gathered.bytes.is_empty());
+    if alone {
+        return forward!(file, xWrite, ffi::SQLITE_IOERR_WRITE, data, amount, offset);
     }
     gathered.push(bytes, offset);
-    if commits_page || gathered.bytes.len() >= FLUSH_AT {
+    if commits_page {
+        gathered.after_commit = true;
+        return gathered.flush(inner(file));
+    }
+    if gathered.bytes.len() >= FLUSH_AT {
         return gathered.flush(inner(file));
     }
     ffi::SQLITE_OK
@@ -340,7 +359,17 @@ unsafe extern "C" fn fetch(
     out: *mut *mut c_void,
 ) -> c_int {
     flushed(file, || {
-        forward!(file, xFetch, ffi::SQLITE_OK, offset, amount, out)
+        forward!(
+            file,
+            xFetch,
+            {
+                *out = ptr::null_mut();
+                ffi::SQLITE_OK
+            },
+            offset,
+            amount,
+            out
+        )
     })
 }
 

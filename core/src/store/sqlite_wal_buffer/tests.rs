@@ -28,6 +28,21 @@ fn as_after_a_crash(path: &Path, into: &Path) -> Connection {
     Connection::open(&copy).unwrap()
 }
 
+fn wal_len(path: &Path) -> u64 {
+    std::fs::metadata(format!("{}-wal", path.display()))
+        .map(|m| m.len())
+        .unwrap_or(0)
+}
+
+/// Write calls this thread has made so far (Linux's per-thread I/O accounting).
+fn write_calls() -> u64 {
+    let io = std::fs::read_to_string("/proc/thread-self/io").unwrap();
+    io.lines()
+        .find_map(|line| line.strip_prefix("syscw: "))
+        .and_then(|n| n.parse().ok())
+        .unwrap()
+}
+
 fn rows(conn: &Connection) -> (i64, i64) {
     conn.query_row("SELECT count(*), coalesce(sum(v), 0) FROM t", [], |r| {
         Ok((r.get(0)?, r.get(1)?))
@@ -108,4 +123,106 @@ fn a_transaction_larger_than_the_page_cache_survives_a_crash_whole() {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(check, "ok");
+}
+
+#[test]
+fn a_commit_reaches_the_kernel_in_one_write_call() {
+    let dir = tempfile::tempdir().unwrap();
+    // 20 check-in-like inserts into a table of 20,000 rows: each lands on its own index page.
+    let fill = |conn: &mut Connection| {
+        let tx = conn.transaction().unwrap();
+        for n in 0..20_000 {
+            tx.execute("INSERT INTO t VALUES (?1, 1)", [key(n)])
+                .unwrap();
+        }
+        tx.commit().unwrap();
+    };
+    let commit_of_20_rows = |conn: &mut Connection, from: u64| {
+        let tx = conn.transaction().unwrap();
+        for n in from..from + 20 {
+            tx.execute("INSERT INTO t VALUES (?1, 1)", [key(n)])
+                .unwrap();
+        }
+        let before = write_calls();
+        tx.commit().unwrap();
+        write_calls() - before
+    };
+    let mut buffered = writer(&dir.path().join("buffered.db"), 2000);
+    let mut plain = Connection::open(dir.path().join("plain.db")).unwrap();
+    plain
+        .execute_batch(
+            "PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
+             PRAGMA wal_autocheckpoint = 0;
+             CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)",
+        )
+        .unwrap();
+    fill(&mut buffered);
+    fill(&mut plain);
+    for round in 1..=3 {
+        let from = 100_000 * round;
+        let unbuffered = commit_of_20_rows(&mut plain, from);
+        let calls = commit_of_20_rows(&mut buffered, from);
+        assert!(unbuffered >= 40, "SQLite alone: {unbuffered} write calls");
+        assert_eq!(calls, 1, "through the buffer ({unbuffered} without it)");
+    }
+}
+
+#[test]
+fn with_full_sync_and_padded_commits_every_frame_is_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    // Without powersafe overwrite SQLite pads each commit to a sector with copies of the
+    // commit frame, split around a sync, none of them followed by a commit page of its own.
+    let conn = super::open(Path::new(&format!("file:{}?psow=0", path.display()))).unwrap();
+    conn.execute_batch(
+        "PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
+         PRAGMA wal_autocheckpoint = 0;
+         CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)",
+    )
+    .unwrap();
+    let other = Connection::open(&path).unwrap();
+    for n in 0..20u64 {
+        conn.execute("INSERT INTO t VALUES (?1, 1)", [key(n)])
+            .unwrap();
+        let frames = wal_len(&path) - 32;
+        assert_eq!(frames % (24 + 1024), 0, "a frame is torn after commit {n}");
+        assert_eq!(rows(&other), (n as i64 + 1, n as i64 + 1));
+        if n % 5 == 4 {
+            other
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                .unwrap();
+        }
+    }
+    let check: String = other
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+}
+
+#[test]
+fn a_wal_started_over_after_a_checkpoint_loses_nothing_in_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut conn = writer(&path, 2000);
+    let checkpointer = Connection::open(&path).unwrap();
+    let mut written = 0u64;
+    for round in 0..6 {
+        let tx = conn.transaction().unwrap();
+        for _ in 0..30 {
+            written += 1;
+            tx.execute("INSERT INTO t VALUES (?1, 1)", [key(written)])
+                .unwrap();
+        }
+        tx.commit().unwrap();
+        let crashed = as_after_a_crash(&path, dir.path());
+        assert_eq!(
+            rows(&crashed),
+            (written as i64, written as i64),
+            "round {round}"
+        );
+        // Copied whole, the next write starts the WAL over from its first frame.
+        checkpointer
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            .unwrap();
+    }
 }
