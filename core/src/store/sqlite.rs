@@ -88,8 +88,9 @@ impl SqliteStore {
             .map_err(open_err)?;
         let checkpoints = super::sqlite_wal_buffer::open(path).map_err(open_err)?;
         checkpoints.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
-        let checkpointer = sqlite_checkpoint::start(&conn, checkpoints, "store")
-            .map_err(|e| StoreError::Backend(format!("{}: {e}", path.display())))?;
+        let checkpointer =
+            sqlite_checkpoint::start(&conn, checkpoints, "store", sqlite_checkpoint::WAL_LIMIT)
+                .map_err(|e| StoreError::Backend(format!("{}: {e}", path.display())))?;
         Self::migrated(conn, path.to_path_buf(), Some(checkpointer))
     }
 

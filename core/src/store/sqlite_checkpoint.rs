@@ -33,8 +33,9 @@ pub const EVERY: Duration = Duration::from_millis(250);
 /// 21-24 ms to 16-18 ms and its slowest request from 28-38 ms to 21-23 ms (`full`).
 pub const RESTART_AT: u64 = 4 << 20;
 /// The WAL size past which the writer checkpoints by itself after a commit, should the thread
-/// fall behind. At 16 MiB a busy `normal` receiver still reached it between two checkpoints:
-/// 32 MiB took its p99.9 from 40-45 ms to 23-26 ms (2 alternating pairs).
+/// fall behind (the usual limit; see [`start`]). At 16 MiB a busy `normal` receiver with
+/// 1 KiB pages still reached it between two checkpoints: 32 MiB took its p99.9 from 40-45 ms
+/// to 23-26 ms (2 alternating pairs).
 pub const WAL_LIMIT: u64 = 32 << 20;
 
 /// Keeps the checkpoint thread running; dropping it stops the thread.
@@ -56,16 +57,22 @@ impl Checkpointer {
     }
 }
 
-/// Hands `writer` the [`WAL_LIMIT`] threshold (in its own pages) and starts a thread
-/// checkpointing through `conn` (another connection to the same file) until the returned
-/// handle is dropped. The writer calls [`Checkpointer::after_commit`] after each commit.
-pub fn start(writer: &Connection, conn: Connection, name: &str) -> Result<Checkpointer, String> {
+/// Hands `writer` the `wal_limit` threshold in bytes ([`WAL_LIMIT`] unless the writer has a
+/// reason for another) and starts a thread checkpointing through `conn` (another connection
+/// to the same file) until the returned handle is dropped. The writer calls
+/// [`Checkpointer::after_commit`] after each commit.
+pub fn start(
+    writer: &Connection,
+    conn: Connection,
+    name: &str,
+    wal_limit: u64,
+) -> Result<Checkpointer, String> {
     let page_size = writer
         .query_row("PRAGMA page_size", [], |row| row.get::<_, u64>(0))
         .map_err(|e| e.to_string())?
         .max(512);
     writer
-        .pragma_update(None, "wal_autocheckpoint", WAL_LIMIT / page_size)
+        .pragma_update(None, "wal_autocheckpoint", wal_limit / page_size)
         .map_err(|e| e.to_string())?;
     conn.pragma_update(None, "wal_autocheckpoint", 0)
         .map_err(|e| e.to_string())?;
