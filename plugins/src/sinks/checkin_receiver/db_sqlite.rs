@@ -22,11 +22,14 @@ use super::db::{answer, take_batch, updated_at_now, Pending, ReceiverDbError, Sq
 /// check-ins/s with 4 KiB pages and its p99 fell from 11-13 ms to 8-9 ms (in 5 of 6 alternating
 /// runs each; `cargo bench --bench checkin_load`: p99.9 13-14 ms against 15-17 ms).
 const PAGE_SIZE: u32 = 4096;
-/// The WAL size past which the writer copies it into the database file by itself, twice the
-/// store's: with 4 KiB pages a busy receiver writes about 5 KiB of WAL per check-in (`strace`
-/// of the writer) and reached 32 MiB between two of the checkpoint thread's copies. Under `wrk -t2 -c32` (`full`,
-/// 3 alternating pairs) its p99 went from 8.0-9.1 ms to 5.1-5.8 ms at the same rate.
-const WAL_LIMIT: u64 = 64 << 20;
+/// The WAL size past which the writer copies it into the database file by itself, four times
+/// the store's: with 4 KiB pages a busy receiver writes about 5 KiB of WAL per check-in
+/// (`strace` of the writer), so it reached 32 MiB, and with `normal` 64 MiB, between two of the
+/// checkpoint thread's copies, and each time stopped for a copy of its own. Under
+/// `wrk -t2 -c32` (3 alternating runs each) `full`'s p99 went from 8.0-9.1 ms at 32 MiB to
+/// 5.1-6.0 ms at 64 or 128 MiB; `normal`'s from 23-25 ms (32 MiB) and 38-41 ms (64 MiB) to
+/// 10-11 ms at 128 MiB, with about 10 % more check-ins/s.
+const WAL_LIMIT: u64 = 128 << 20;
 
 pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS checkins (
     packet_hash TEXT PRIMARY KEY,

@@ -249,12 +249,12 @@ async fn the_wal_stays_small_while_writes_never_pause() {
     let mut wal = path.clone().into_os_string();
     wal.push("-wal");
     let wal_bytes = std::fs::metadata(&wal).unwrap().len();
-    // The WAL starts over once copied, and the writer copies it by itself past 64 MiB.
-    // Without restarts it passed 470 MiB here (4 KiB pages). Past 64 MiB it still grows by
+    // The WAL starts over once copied, and the writer copies it by itself past 128 MiB.
+    // Without restarts it passed 470 MiB here (4 KiB pages). Past 128 MiB it still grows by
     // what is written while the checkpoint thread finishes a copy, which a busy disk
-    // stretches: up to 77 MiB in one run.
+    // stretches: 134-138 MiB in 3 runs.
     assert!(
-        wal_bytes <= 160 << 20,
+        wal_bytes <= 256 << 20,
         "the WAL grew to {wal_bytes} bytes for {} check-ins",
         64 * 1500
     );
