@@ -6,13 +6,29 @@ use rusqlite::{params, Connection};
 /// sync ever flushes the buffer: only the VFS's own rule does.
 fn writer(path: &Path, cache_pages: i64) -> Connection {
     let conn = super::open(path).unwrap();
+    create_table(&conn, "NORMAL");
+    conn.pragma_update(None, "cache_size", cache_pages).unwrap();
+    conn
+}
+
+/// 1 KiB pages, WAL mode with `synchronous`, no automatic checkpoints, and the table `t`.
+fn create_table(conn: &Connection, synchronous: &str) {
     conn.execute_batch(&format!(
-        "PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
-         PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = {cache_pages};
+        "PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous};
+         PRAGMA wal_autocheckpoint = 0;
          CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)"
     ))
     .unwrap();
-    conn
+}
+
+fn checkpoint(conn: &Connection) {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+        .unwrap();
+}
+
+fn integrity(conn: &Connection) -> String {
+    conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap()
 }
 
 /// What a restart after kill -9 finds: the database and its WAL as the operating system holds
@@ -119,10 +135,7 @@ fn a_transaction_larger_than_the_page_cache_survives_a_crash_whole() {
     let expected = rows(&conn);
     assert_eq!(expected.0, 2000);
     assert_eq!(rows(&crashed), expected);
-    let check: String = crashed
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
+    assert_eq!(integrity(&crashed), "ok");
 }
 
 #[test]
@@ -149,13 +162,7 @@ fn a_commit_reaches_the_kernel_in_one_write_call() {
     };
     let mut buffered = writer(&dir.path().join("buffered.db"), 2000);
     let mut plain = Connection::open(dir.path().join("plain.db")).unwrap();
-    plain
-        .execute_batch(
-            "PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
-             PRAGMA wal_autocheckpoint = 0;
-             CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)",
-        )
-        .unwrap();
+    create_table(&plain, "NORMAL");
     fill(&mut buffered);
     fill(&mut plain);
     for round in 1..=3 {
@@ -174,12 +181,7 @@ fn with_full_sync_and_padded_commits_every_frame_is_whole() {
     // Without powersafe overwrite SQLite pads each commit to a sector with copies of the
     // commit frame, split around a sync, none of them followed by a commit page of its own.
     let conn = super::open(Path::new(&format!("file:{}?psow=0", path.display()))).unwrap();
-    conn.execute_batch(
-        "PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
-         PRAGMA wal_autocheckpoint = 0;
-         CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)",
-    )
-    .unwrap();
+    create_table(&conn, "FULL");
     let other = Connection::open(&path).unwrap();
     for n in 0..20u64 {
         conn.execute("INSERT INTO t VALUES (?1, 1)", [key(n)])
@@ -188,15 +190,10 @@ fn with_full_sync_and_padded_commits_every_frame_is_whole() {
         assert_eq!(frames % (24 + 1024), 0, "a frame is torn after commit {n}");
         assert_eq!(rows(&other), (n as i64 + 1, n as i64 + 1));
         if n % 5 == 4 {
-            other
-                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-                .unwrap();
+            checkpoint(&other);
         }
     }
-    let check: String = other
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
+    assert_eq!(integrity(&other), "ok");
 }
 
 #[test]
@@ -221,8 +218,6 @@ fn a_wal_started_over_after_a_checkpoint_loses_nothing_in_a_crash() {
             "round {round}"
         );
         // Copied whole, the next write starts the WAL over from its first frame.
-        checkpointer
-            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-            .unwrap();
+        checkpoint(&checkpointer);
     }
 }
