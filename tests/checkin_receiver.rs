@@ -139,39 +139,29 @@ async fn errors_leave_the_keep_alive_connection_usable() {
 #[test]
 fn the_receiver_refuses_to_start_without_a_secret_or_with_a_bad_port() {
     let scratch = Scratch::new();
+    let refusal = |command: &mut std::process::Command| {
+        let output = support::wait_output(
+            command
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        assert!(!output.status.success());
+        stderr(&output)
+    };
+
     let mut command = scratch.command(&["checkin-receiver"]);
     command.env_remove("CHECKIN_API_SECRET");
-    let output = support::wait_output(
-        command
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    assert!(!output.status.success());
-    assert!(
-        stderr(&output).contains("CHECKIN_API_SECRET is not set"),
-        "{}",
-        stderr(&output)
-    );
+    let said = refusal(&mut command);
+    assert!(said.contains("CHECKIN_API_SECRET is not set"), "{said}");
 
     let mut command = scratch.command(&["checkin-receiver"]);
     command
         .env("CHECKIN_API_SECRET", "x")
         .env("CHECKIN_PORT", "ninety");
-    let output = support::wait_output(
-        command
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    assert!(!output.status.success());
-    assert!(
-        stderr(&output).contains("CHECKIN_PORT"),
-        "{}",
-        stderr(&output)
-    );
+    let said = refusal(&mut command);
+    assert!(said.contains("CHECKIN_PORT"), "{said}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

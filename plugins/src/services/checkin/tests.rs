@@ -173,6 +173,15 @@ const QUICK: FlushPolicy = FlushPolicy {
     retry_after: Duration::ZERO,
 };
 
+/// A flush's outcome: how many check-ins were delivered, failed and left pending.
+fn counts(delivered: usize, failed: usize, pending: usize) -> FlushReport {
+    FlushReport {
+        delivered,
+        failed,
+        pending,
+    }
+}
+
 async fn store_with(hashes: &[&str]) -> CheckinStore {
     let store = CheckinStore::new(Arc::new(
         switchboard_core::SqliteStore::in_memory().unwrap(),
@@ -190,14 +199,7 @@ async fn flush_posts_one_json_body_per_check_in_with_the_bearer_key() {
     let report = flush(&store, &reqwest::Client::new(), &api_at(api.addr), QUICK)
         .await
         .unwrap();
-    assert_eq!(
-        report,
-        FlushReport {
-            delivered: 2,
-            failed: 0,
-            pending: 0
-        }
-    );
+    assert_eq!(report, counts(2, 0, 0));
     let seen = api.seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[0].0, format!("Bearer {KEY}"));
@@ -230,14 +232,7 @@ async fn a_5xx_or_429_is_retried_once_then_left_pending() {
     let report = flush(&store, &client, &api_at(api.addr), QUICK)
         .await
         .unwrap();
-    assert_eq!(
-        report,
-        FlushReport {
-            delivered: 0,
-            failed: 0,
-            pending: 1
-        }
-    );
+    assert_eq!(report, counts(0, 0, 1));
     let row = &store.all().await.unwrap()[0];
     assert_eq!((row.status, row.attempts), (Status::Pending, 2));
     // Next flush: 500, then the retry gets 201.
@@ -255,14 +250,7 @@ async fn another_4xx_marks_the_check_in_failed_with_its_status() {
     let report = flush(&store, &reqwest::Client::new(), &api_at(api.addr), QUICK)
         .await
         .unwrap();
-    assert_eq!(
-        report,
-        FlushReport {
-            delivered: 0,
-            failed: 1,
-            pending: 0
-        }
-    );
+    assert_eq!(report, counts(0, 1, 0));
     let row = &store.all().await.unwrap()[0];
     assert_eq!((row.status, row.http_status), (Status::Failed, Some(422)));
     assert_eq!(api.seen.lock().unwrap().len(), 1, "not retried");
@@ -277,14 +265,7 @@ async fn an_unreachable_api_leaves_everything_pending() {
     let report = flush(&store, &reqwest::Client::new(), &api_at(addr), QUICK)
         .await
         .unwrap();
-    assert_eq!(
-        report,
-        FlushReport {
-            delivered: 0,
-            failed: 0,
-            pending: 2
-        }
-    );
+    assert_eq!(report, counts(0, 0, 2));
     let rows = store.all().await.unwrap();
     assert!(rows
         .iter()
