@@ -1,4 +1,4 @@
-//! The receiver's SQLite file: the original's schema, in WAL mode. With `synchronous = FULL`
+//! The receiver's SQLite file: the original's columns, in WAL mode. With `synchronous = FULL`
 //! (the default) a commit is on disk before its requests are answered.
 //!
 //! Checkpoints run on their own thread and connection, as for the bot's store (see
@@ -8,31 +8,28 @@
 
 use std::path::Path;
 
-use rusqlite::{params, Connection};
+use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::mpsc;
 
 use switchboard_core::store::{sqlite_checkpoint, sqlite_wal_buffer};
 
 use super::db::{answer, take_batch, updated_at_now, Pending, ReceiverDbError, SqliteSync};
+use super::row_index::RowIndex;
 
-/// The page size of a new database file, SQLite's default. Check-ins land on scattered index
-/// pages and every commit writes each page it touched into the WAL, so 1 KiB pages write half
-/// the bytes per check-in. But they split four times as often and their checkpoints touch
-/// more of the file's 4 KiB blocks: under `wrk -t2 -c32` the receiver answered as many
-/// check-ins/s with 4 KiB pages and its p99 fell from 11-13 ms to 8-9 ms (in 5 of 6 alternating
-/// runs each; `cargo bench --bench checkin_load`: p99.9 13-14 ms against 15-17 ms).
+/// The page size of a new database file, SQLite's default. A commit's new rows share the
+/// table's last page or two (see [`RowIndex`]), so smaller pages would not write fewer pages.
 const PAGE_SIZE: u32 = 4096;
 /// The WAL size past which the writer copies it into the database file by itself, four times
-/// the store's: with 4 KiB pages a busy receiver writes about 5 KiB of WAL per check-in
-/// (`strace` of the writer), so it reached 32 MiB, and with `normal` 64 MiB, between two of the
-/// checkpoint thread's copies, and each time stopped for a copy of its own. Under
-/// `wrk -t2 -c32` (3 alternating runs each) `full`'s p99 went from 8.0-9.1 ms at 32 MiB to
-/// 5.1-6.0 ms at 64 or 128 MiB; `normal`'s from 23-25 ms (32 MiB) and 38-41 ms (64 MiB) to
-/// 10-11 ms at 128 MiB, with about 10 % more check-ins/s.
+/// the store's. A busy receiver writes about 0.7 KiB of WAL per check-in (the writer thread's
+/// `wchar`: 156 MB for 225,538 check-ins), so the checkpoint thread's copies keep the WAL far
+/// below this; the limit is for a disk so slow that the copies fall behind.
 const WAL_LIMIT: u64 = 128 << 20;
 
+/// The original's table, except that `packet_hash` is not its primary key: the writer keeps
+/// the hashes unique itself (see [`RowIndex`]). A file made by the original, or by an earlier
+/// receiver, keeps its primary key, and the same writer works on it.
 pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS checkins (
-    packet_hash TEXT PRIMARY KEY,
+    packet_hash TEXT NOT NULL,
     username TEXT NOT NULL,
     message TEXT NOT NULL,
     channel TEXT NOT NULL,
@@ -40,14 +37,6 @@ pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS checkins (
     source_bot TEXT,
     updated_at TEXT NOT NULL
 )";
-
-const UPSERT: &str = "INSERT INTO checkins
-    (packet_hash, username, message, channel, timestamp, source_bot, updated_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-    ON CONFLICT(packet_hash) DO UPDATE SET
-        username = excluded.username, message = excluded.message,
-        channel = excluded.channel, timestamp = excluded.timestamp,
-        source_bot = excluded.source_bot, updated_at = excluded.updated_at";
 
 pub(super) fn start(
     path: &Path,
@@ -66,10 +55,16 @@ pub(super) fn start(
         WAL_LIMIT,
     )
     .map_err(open_err)?;
+    // Read now rather than at the first request, which would wait for it (0.3 s for 900,000
+    // rows).
+    let mut index = RowIndex::new();
+    index
+        .refresh(&conn)
+        .map_err(|e| open_err(format!("cannot read the stored packet hashes: {e}")))?;
     std::thread::Builder::new()
         .name("checkin-writer".into())
         .spawn(move || {
-            write_loop(conn, requests, &checkpointer);
+            write_loop(conn, index, requests, &checkpointer);
         })
         .map_err(|e| open_err(format!("cannot start the writer thread: {e}")))?;
     Ok(())
@@ -100,33 +95,31 @@ fn open(path: &Path, sync: SqliteSync) -> Result<Connection, String> {
 
 fn write_loop(
     mut conn: Connection,
+    mut index: RowIndex,
     mut requests: mpsc::Receiver<Pending>,
     checkpointer: &sqlite_checkpoint::Checkpointer,
 ) {
     while let Some(first) = requests.blocking_recv() {
         let batch = take_batch(first, &mut requests);
-        let outcome = write_batch(&mut conn, &batch).map_err(|e| e.to_string());
+        let outcome = write_batch(&mut conn, &mut index, &batch).map_err(|e| {
+            index.invalidate();
+            e.to_string()
+        });
         answer(batch, outcome);
         checkpointer.after_commit(&conn);
     }
 }
 
-fn write_batch(conn: &mut Connection, batch: &[Pending]) -> rusqlite::Result<()> {
+fn write_batch(
+    conn: &mut Connection,
+    index: &mut RowIndex,
+    batch: &[Pending],
+) -> rusqlite::Result<()> {
     let now = updated_at_now();
-    let tx = conn.transaction()?;
-    {
-        let mut upsert = tx.prepare_cached(UPSERT)?;
-        for Pending { record: r, .. } in batch {
-            upsert.execute(params![
-                r.packet_hash,
-                r.username,
-                r.message,
-                r.channel,
-                r.timestamp,
-                r.source_bot,
-                now
-            ])?;
-        }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    index.refresh(&tx)?;
+    for Pending { record, .. } in batch {
+        index.upsert(&tx, record, &now)?;
     }
     tx.commit()
 }

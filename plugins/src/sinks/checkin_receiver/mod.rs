@@ -7,6 +7,7 @@ mod db;
 mod db_postgres;
 mod db_sqlite;
 mod routes;
+mod row_index;
 mod settings;
 mod validate;
 
