@@ -57,7 +57,9 @@ impl<S: BuildHasher> RowIndex<S> {
     /// holds the write lock, before the first [`RowIndex::upsert`]; a call outside one reads
     /// the table ahead of time.
     pub fn refresh(&mut self, conn: &Connection) -> rusqlite::Result<()> {
-        let version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        let version: i64 = conn
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
         if version == self.data_version {
             return Ok(());
         }
