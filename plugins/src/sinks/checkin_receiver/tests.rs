@@ -233,6 +233,15 @@ async fn an_existing_database_from_the_original_receiver_is_used_as_is() {
             ("OLD".into(), "HOWL2".into(), "b1".into())
         ]
     );
+    let unique_indexes: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row(
+            r#"SELECT count(*) FROM pragma_index_list('checkins') WHERE "unique""#,
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(unique_indexes, 1, "the original's primary key is kept");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
