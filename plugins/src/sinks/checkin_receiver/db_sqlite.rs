@@ -16,8 +16,8 @@ use switchboard_core::store::{sqlite_checkpoint, sqlite_wal_buffer};
 use super::db::{answer, take_batch, updated_at_now, Pending, ReceiverDbError, SqliteSync};
 use super::row_index::RowIndex;
 
-/// The page size of a new database file, SQLite's default. A commit's new rows share the
-/// table's last page or two (see [`RowIndex`]), so smaller pages would not write fewer pages.
+/// The page size of a new database file, SQLite's default. A commit's new rows go to the
+/// table's last page or two (see [`RowIndex`]), which is what the commit writes.
 const PAGE_SIZE: u32 = 4096;
 /// The WAL size past which the writer copies it into the database file by itself, four times
 /// the store's. A busy receiver writes about 0.7 KiB of WAL per check-in (the writer thread's
