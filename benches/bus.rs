@@ -4,7 +4,8 @@
 //! then every subscriber drains the batch, so nothing lags and every event reaches all four.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use switchboard_core::{Bus, Event};
+use switchboard_api::Event;
+use switchboard_runtime::Bus;
 
 const SUBSCRIBERS: usize = 4;
 const BATCH: usize = 1024;

@@ -123,7 +123,7 @@ async fn run(duration: Duration, connections: usize, rounds: usize, postgres: bo
 
 /// The receiver on a throwaway PostgreSQL cluster (fsync on, synchronous_commit on).
 async fn postgres_phase(duration: Duration, connections: usize, bare_per_second: f64) -> usize {
-    let pg = switchboard_core::test_postgres::TestPostgres::start();
+    let pg = switchboard_testing::TestPostgres::start();
     let url = pg.database().await;
     let mut receiver = Server::start(postgres_receiver_command(&url));
     let result = load(&receiver.url, connections, duration, "P").await;

@@ -3,7 +3,8 @@
 //! `cargo bench --bench dispatch`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use switchboard_core::{Conversation, Message, TestBot};
+use switchboard_api::{Conversation, Message};
+use switchboard_testing::TestBot;
 
 fn dispatch(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()

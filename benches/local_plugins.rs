@@ -11,11 +11,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use switchboard_core::config::Config;
-use switchboard_core::local::{discover, Backend, LocalSet};
-use switchboard_core::runtime::assemble_with_local;
-use switchboard_core::{Plugin, Source, TestBot};
+use switchboard_api::config::Config;
+use switchboard_api::{Plugin, Source};
+use switchboard_local_plugins::{discover, Backend, LocalSet};
 use switchboard_plugin_sdk::{CommandRequest, Request};
+use switchboard_runtime::bot::assemble_with_local;
+use switchboard_testing::TestBot;
 
 fn config_for(dir: &Path) -> Config {
     let text = format!("[Plugins]\nlocal_dir = {}\n", dir.display());

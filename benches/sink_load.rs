@@ -11,12 +11,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use switchboard_core::config::{Config, ConfigError};
-use switchboard_core::http::signing::{sign_standard_webhooks, Secret};
-use switchboard_core::runtime::{self, BotOptions};
-use switchboard_core::{
+use switchboard_api::config::{Config, ConfigError};
+use switchboard_api::http::signing::{sign_standard_webhooks, Secret};
+use switchboard_api::{
     async_trait, Connector, ConnectorError, ConnectorIo, Outbound, Plugin, PluginBuilder, Source,
 };
+use switchboard_runtime::bot::{self as runtime, BotOptions};
 use warp::Filter;
 
 // The same allocator as the switchboard binary, for the sink and the bare endpoint alike.

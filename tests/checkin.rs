@@ -163,7 +163,7 @@ fn a_bad_timezone_is_a_config_error_with_file_and_line() {
 
 #[test]
 fn two_bots_sharing_a_postgres_store_record_one_check_in() {
-    let pg = switchboard_core::test_postgres::TestPostgres::start();
+    let pg = switchboard_testing::TestPostgres::start();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let url = runtime.block_on(pg.database());
     let config = format!(

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
-use switchboard_core::test_postgres::TestPostgres;
+use switchboard_testing::TestPostgres;
 
 use support::{stderr, ReceiverProcess, Scratch};
 

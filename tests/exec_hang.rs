@@ -9,11 +9,12 @@ use std::time::{Duration, Instant};
 
 use support::local::drop_hangs;
 use support::{Scratch, Session};
-use switchboard_core::config::Config;
-use switchboard_core::local::{discover, CallError, LocalSet};
-use switchboard_core::registry::PluginState;
-use switchboard_core::{Plugin, TestBot};
+use switchboard_api::config::Config;
+use switchboard_api::Plugin;
+use switchboard_local_plugins::{discover, CallError, LocalSet};
 use switchboard_plugin_sdk::{CommandRequest, Request};
+use switchboard_runtime::registry::PluginState;
+use switchboard_testing::TestBot;
 
 /// The `hangs` line of `!plugins`; the rest of the listing is read up to a `!ping`'s pong.
 fn listed_state(session: &mut Session) -> String {

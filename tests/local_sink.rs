@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use serde_json::json;
 use support::local::{cargo_cdylib, hello_c};
-use switchboard_core::config::Config;
-use switchboard_core::local::{discover, LocalSet};
-use switchboard_core::sink::{ListenerAddr, RouteSpec};
-use switchboard_core::{Plugin, PluginBuilder, Sink, TestBot};
+use switchboard_api::config::Config;
+use switchboard_api::sink::{ListenerAddr, RouteSpec};
+use switchboard_api::{Plugin, PluginBuilder, Sink};
+use switchboard_local_plugins::{discover, LocalSet};
+use switchboard_testing::TestBot;
 
 struct Loaded {
     _dir: tempfile::TempDir,
@@ -95,7 +96,7 @@ async fn the_native_example_answers_its_route_with_the_plugin_json() {
     assert_eq!(body, json!({"error": "send a JSON body with a `name`"}));
 
     // As a listener serves it: another method on the path is a JSON 405, like any sink's.
-    let served = warp::Filter::recover(filter, switchboard_core::http::unmatched);
+    let served = warp::Filter::recover(filter, switchboard_api::http::unmatched);
     let other = warp::test::request()
         .method("GET")
         .path("/hello")

@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use support::http::{client, exchange, free_port, json_of, wait_for_port};
 use support::{Scratch, Session};
-use switchboard_core::http::signing::{sign_github, sign_standard_webhooks, Secret};
+use switchboard_api::http::signing::{sign_github, sign_standard_webhooks, Secret};
 
 const GITHUB_SECRET: &str = "It's a Secret to Everybody";
 const SW_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

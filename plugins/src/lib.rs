@@ -7,7 +7,7 @@ pub mod sinks;
 
 use std::sync::Arc;
 
-use switchboard_core::Plugin;
+use switchboard_api::Plugin;
 
 /// Every built-in plugin, in registration order.
 pub fn builtins() -> Vec<Arc<dyn Plugin>> {

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use switchboard_core::runtime::{discover_and_assemble, StartupError};
+use switchboard_runtime::bot::{discover_and_assemble, StartupError};
 
 use super::start::{builtins, loader};
 use super::ConfigArgs;

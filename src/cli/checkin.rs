@@ -4,10 +4,10 @@
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use switchboard_core::runtime::{open_store, specs};
 use switchboard_plugins::services::checkin::config;
 use switchboard_plugins::services::checkin::flush::{flush, FlushPolicy};
 use switchboard_plugins::services::checkin::store::{CheckinStore, Status, StoredCheckin};
+use switchboard_runtime::bot::{open_store, specs};
 
 use super::start::loader;
 use super::ConfigArgs;
@@ -63,7 +63,7 @@ fn result(outcome: Result<ExitCode, String>) -> ExitCode {
 
 async fn open(
     args: &ConfigArgs,
-) -> Result<(switchboard_core::config::Config, CheckinStore), String> {
+) -> Result<(switchboard_api::config::Config, CheckinStore), String> {
     let config = loader(args, false)().map_err(|e| e.to_string())?;
     let (core, errors) = specs::read(&config);
     if let Some(e) = errors.first() {

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use switchboard_core::http::tls::self_signed;
+use switchboard_api::http::tls::self_signed;
 
 #[derive(Args, Debug)]
 pub struct GenCertArgs {

@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use switchboard_core::registry::PluginState;
-use switchboard_core::runtime::discover_and_assemble;
+use switchboard_runtime::bot::discover_and_assemble;
+use switchboard_runtime::registry::PluginState;
 
 use super::start::{builtins, loader};
 use super::ConfigArgs;

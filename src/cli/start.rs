@@ -3,9 +3,9 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use switchboard_core::config::{Config, ConfigErrors};
-use switchboard_core::runtime::{self, BotOptions, ConfigLoader};
-use switchboard_core::{Plugin, Source};
+use switchboard_api::config::{Config, ConfigErrors};
+use switchboard_api::{Plugin, Source};
+use switchboard_runtime::bot::{self as runtime, BotOptions, ConfigLoader};
 
 use super::ConfigArgs;
 

@@ -1,5 +1,5 @@
-use switchboard_core::registry::CommandEntry;
-use switchboard_core::{
+use switchboard_api::CommandEntry;
+use switchboard_api::{
     async_trait, Command, CommandError, CommandSpec, Context, Invocation, Reply,
 };
 
@@ -29,7 +29,7 @@ impl Command for Help {
         match commands.lookup(wanted) {
             Some(entry) => Ok(Reply::text(describe(entry, prefix))),
             None => {
-                let hint = switchboard_core::suggest::did_you_mean(wanted, commands.keywords())
+                let hint = switchboard_api::suggest::did_you_mean(wanted, commands.keywords())
                     .map(|c| format!(" Did you mean `{prefix}{c}`?"))
                     .unwrap_or_default();
                 Err(CommandError::User(format!("No command `{wanted}`.{hint}")))

@@ -1,4 +1,4 @@
-use switchboard_core::{
+use switchboard_api::{
     async_trait, Command, CommandError, CommandSpec, Context, Invocation, Reply,
 };
 

@@ -14,8 +14,8 @@ mod tests;
 
 use std::sync::Arc;
 
-use switchboard_core::config::ConfigError;
-use switchboard_core::{Command, Plugin, PluginBuilder};
+use switchboard_api::config::ConfigError;
+use switchboard_api::{Command, Plugin, PluginBuilder};
 
 /// A plugin that is just one or more commands.
 struct CommandPlugin {

@@ -1,6 +1,6 @@
 //! The built-in commands, driven through `TestBot` as a plugin author would.
 
-use switchboard_core::TestBot;
+use switchboard_testing::TestBot;
 
 async fn bot() -> TestBot {
     TestBot::new(super::all()).await.with_admins(&["root"])

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use switchboard_core::{
+use switchboard_api::{
     async_trait, Command, CommandError, CommandSpec, Context, Invocation, Reply,
 };
 

@@ -1,7 +1,7 @@
 //! Conversation ids as sinks write them: `general` or `#general` is a channel, `@alice` a
 //! direct message to alice.
 
-use switchboard_core::Conversation;
+use switchboard_api::Conversation;
 
 /// The conversation a sink's id names; `None` for an empty id.
 pub fn conversation_of(id: &str) -> Option<Conversation> {

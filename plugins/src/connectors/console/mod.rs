@@ -5,9 +5,9 @@ mod stdin_lines;
 
 use std::io::Write;
 
-use switchboard_core::config::{ConfigError, KeySpec, SectionSpec, ValueKind};
-use switchboard_core::runtime::{connector_keys, ConnectorCommon};
-use switchboard_core::{
+use switchboard_api::config::core::{connector_keys, ConnectorCommon};
+use switchboard_api::config::{ConfigError, KeySpec, SectionSpec, ValueKind};
+use switchboard_api::{
     async_trait, Connector, ConnectorError, ConnectorIo, Message, Outbound, OutboundLimits, Plugin,
     PluginBuilder,
 };

@@ -3,7 +3,7 @@
 //! In: `#channel SENDER: text` (a channel message), `@SENDER text` (a direct message), anything
 //! else a direct message from `console`. Out: `[#channel] text` or `[@USER] text`.
 
-use switchboard_core::{Conversation, Target};
+use switchboard_api::{Conversation, Target};
 
 /// The sender of lines that name none.
 pub const DEFAULT_SENDER: &str = "console";

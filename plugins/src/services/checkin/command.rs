@@ -1,7 +1,7 @@
 //! `!checkins`: today's check-ins on the check-in channel.
 
 use chrono::Utc;
-use switchboard_core::{
+use switchboard_api::{
     async_trait, Command, CommandError, CommandSpec, Context, Invocation, Reply,
 };
 

@@ -1,9 +1,9 @@
 //! `[CheckIn]`: the keys of the original check-in service, read and checked.
 
 use chrono::{NaiveTime, Weekday};
-use switchboard_core::config::{Config, ConfigError, KeySpec, Origin, SectionSpec, ValueKind};
-use switchboard_core::runtime::specs;
-use switchboard_core::timezone::BotTimezone;
+use switchboard_api::config::core as specs;
+use switchboard_api::config::{Config, ConfigError, KeySpec, Origin, SectionSpec, ValueKind};
+use switchboard_api::timezone::BotTimezone;
 
 pub const SECTION: &str = "CheckIn";
 

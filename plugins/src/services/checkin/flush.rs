@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 
 use super::config::ApiSettings;
 use super::store::{CheckinStore, Status, StoredCheckin};
-use switchboard_core::StoreError;
+use switchboard_api::StoreError;
 
 #[derive(Debug, Clone, Copy)]
 pub struct FlushPolicy {

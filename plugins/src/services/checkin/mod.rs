@@ -15,8 +15,8 @@ mod tests;
 use std::sync::Mutex;
 
 use chrono::Utc;
-use switchboard_core::config::{ConfigError, SectionSpec};
-use switchboard_core::{
+use switchboard_api::config::{ConfigError, SectionSpec};
+use switchboard_api::{
     async_trait, Context, Event, Health, Plugin, PluginBuilder, Service, ServiceError,
 };
 use tokio::task::JoinHandle;
@@ -119,7 +119,7 @@ impl Service for CheckinService {
 async fn collect(
     settings: CheckinSettings,
     store: CheckinStore,
-    mut events: switchboard_core::Subscription,
+    mut events: switchboard_api::Subscription,
     stop: CancellationToken,
 ) {
     loop {

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use sha2::{Digest, Sha256};
-use switchboard_core::{Conversation, Message};
+use switchboard_api::{Conversation, Message};
 
 use super::config::CheckinSettings;
 
@@ -85,7 +85,7 @@ mod tests {
     use std::time::SystemTime;
 
     use chrono::{NaiveTime, TimeZone};
-    use switchboard_core::timezone::BotTimezone;
+    use switchboard_api::timezone::BotTimezone;
 
     use super::super::config::CheckinDays;
     use super::*;

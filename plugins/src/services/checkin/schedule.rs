@@ -1,7 +1,7 @@
 //! When the next daily flush is due.
 
 use chrono::{DateTime, Days, NaiveTime, Utc};
-use switchboard_core::timezone::BotTimezone;
+use switchboard_api::timezone::BotTimezone;
 
 /// The first moment after `now` when the wall clock in `zone` reads `at`.
 pub fn next_flush(zone: BotTimezone, at: NaiveTime, now: DateTime<Utc>) -> DateTime<Utc> {

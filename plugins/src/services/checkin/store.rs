@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use switchboard_core::{ScopedStore, Store, StoreError};
+use switchboard_api::{ScopedStore, Store, StoreError};
 
 use super::parse::Checkin;
 

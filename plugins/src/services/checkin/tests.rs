@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use switchboard_core::{Conversation, Event, Message, TestBot};
+use switchboard_api::{Conversation, Event, Message};
+use switchboard_testing::TestBot;
 use warp::http::StatusCode;
 use warp::Filter;
 
@@ -26,7 +27,7 @@ fn settings(api: Option<ApiSettings>) -> CheckinSettings {
         flush_time: chrono::NaiveTime::from_hms_opt(23, 59, 0).unwrap(),
         api,
         source_bot: "bot1".into(),
-        timezone: switchboard_core::timezone::BotTimezone::parse("UTC").unwrap(),
+        timezone: switchboard_api::timezone::BotTimezone::parse("UTC").unwrap(),
     }
 }
 
@@ -183,9 +184,7 @@ fn counts(delivered: usize, failed: usize, pending: usize) -> FlushReport {
 }
 
 async fn store_with(hashes: &[&str]) -> CheckinStore {
-    let store = CheckinStore::new(Arc::new(
-        switchboard_core::SqliteStore::in_memory().unwrap(),
-    ));
+    let store = CheckinStore::new(Arc::new(switchboard_api::MemoryStore::new()));
     for hash in hashes {
         store.record(&checkin(hash)).await.unwrap();
     }

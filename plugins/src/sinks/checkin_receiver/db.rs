@@ -49,7 +49,7 @@ impl DbTarget {
             }
             DbTarget::Postgres(url) => url
                 .parse::<tokio_postgres::Config>()
-                .map(|c| switchboard_core::store::describe_url(&c))
+                .map(|c| switchboard_api::store::postgres::describe_url(&c))
                 .unwrap_or_else(|_| "postgres (unparsable URL)".into()),
         }
     }

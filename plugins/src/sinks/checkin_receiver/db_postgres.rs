@@ -41,7 +41,7 @@ pub(super) async fn start(
     url: &str,
     requests: mpsc::Receiver<Pending>,
 ) -> Result<(), ReceiverDbError> {
-    let (pool, target) = switchboard_core::store::connect_pool(url, WRITERS)
+    let (pool, target) = switchboard_api::store::postgres::connect_pool(url, WRITERS)
         .await
         .map_err(|e| ReceiverDbError::Open {
             target: super::db::DbTarget::Postgres(url.into()).describe(),
@@ -62,7 +62,7 @@ pub(super) async fn start(
 
 async fn create_table(pool: &Pool) -> Result<(), String> {
     let mut client = pool.get().await.map_err(|e| e.to_string())?;
-    let pg = |e: tokio_postgres::Error| switchboard_core::store::pg_error(&e);
+    let pg = |e: tokio_postgres::Error| switchboard_api::store::postgres::pg_error(&e);
     let tx = client.transaction().await.map_err(pg)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
         .await
@@ -141,7 +141,7 @@ async fn write_batch(pool: &Pool, rows: &[&CheckinRecord]) -> Result<(), WriteEr
 }
 
 fn classify(e: tokio_postgres::Error) -> WriteError {
-    let message = switchboard_core::store::pg_error(&e);
+    let message = switchboard_api::store::postgres::pg_error(&e);
     match e.code() {
         Some(code)
             if *code == SqlState::T_R_DEADLOCK_DETECTED

@@ -2,7 +2,7 @@
 //! (the default) a commit is on disk before its requests are answered.
 //!
 //! Checkpoints run on their own thread and connection, as for the bot's store (see
-//! [`switchboard_core::store::sqlite_checkpoint`]). Besides sparing the writer the copy, that
+//! [`switchboard_api::store::sqlite_checkpoint`]). Besides sparing the writer the copy, that
 //! keeps the WAL from growing without end: appending to a growing file makes each fsync about
 //! twice as slow as overwriting.
 
@@ -11,7 +11,7 @@ use std::path::Path;
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::mpsc;
 
-use switchboard_core::store::{sqlite_checkpoint, sqlite_wal_buffer};
+use switchboard_api::store::{sqlite_checkpoint, sqlite_wal_buffer};
 
 use super::db::{answer, take_batch, updated_at_now, Pending, ReceiverDbError, SqliteSync};
 use super::row_index::RowIndex;

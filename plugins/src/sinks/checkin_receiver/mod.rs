@@ -16,9 +16,9 @@ mod tests;
 
 use std::sync::Arc;
 
-use switchboard_core::config::{ConfigError, KeySpec, SectionSpec, ValueKind};
-use switchboard_core::sink::SinkFilter;
-use switchboard_core::{Context, Event, ListenerAddr, Plugin, PluginBuilder, RouteSpec, Sink};
+use switchboard_api::config::{ConfigError, KeySpec, SectionSpec, ValueKind};
+use switchboard_api::sink::SinkFilter;
+use switchboard_api::{Context, Event, ListenerAddr, Plugin, PluginBuilder, RouteSpec, Sink};
 
 pub use auth::{verify_token, Secret};
 pub use db::{DbTarget, ReceiverDb, ReceiverDbError, SqliteSync};
@@ -68,7 +68,7 @@ impl Plugin for CheckinReceiverPlugin {
             ConfigError::at(
                 view.raw("port")
                     .map(|(_, o)| o)
-                    .unwrap_or(switchboard_core::config::Origin::Default),
+                    .unwrap_or(switchboard_api::config::Origin::Default),
                 format!("a port is at most 65535, found {port}"),
             )
             .in_section(SECTION)
@@ -77,7 +77,7 @@ impl Plugin for CheckinReceiverPlugin {
         let secret_raw: String = view.get_opt("secret")?.unwrap_or_default();
         let secret = Secret::new(&secret_raw).ok_or_else(|| {
             ConfigError::at(
-                switchboard_core::config::Origin::Default,
+                switchboard_api::config::Origin::Default,
                 "a secret is required: set `secret` or the environment variable CHECKIN_API_SECRET",
             )
             .in_section(SECTION)

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use switchboard_core::test_postgres::TestPostgres;
+use switchboard_testing::TestPostgres;
 use warp::http::StatusCode;
 
 use super::*;
@@ -286,19 +286,19 @@ async fn the_wal_stays_small_while_writes_never_pause() {
 #[tokio::test]
 async fn the_sink_publishes_each_stored_check_in_on_the_bus() {
     let dir = tempfile::tempdir().unwrap();
-    let config = switchboard_core::config::Config::from_text(
+    let config = switchboard_api::config::Config::from_text(
         dir.path().join("config.ini"),
         "[Sink.checkin_receiver]\nsecret = s3cret\nport = 9998\n",
     )
     .unwrap();
-    let mut builder = switchboard_core::PluginBuilder::new(&config);
+    let mut builder = switchboard_api::PluginBuilder::new(&config);
     CheckinReceiverPlugin.build(&mut builder).unwrap();
     let parts = builder.into_parts();
     let sink = parts.sinks.first().expect("the sink is registered").clone();
     assert_eq!(sink.listener().to_string(), "127.0.0.1:9998");
     assert_eq!(sink.routes().len(), 4);
 
-    let bot = switchboard_core::TestBot::new(Vec::new()).await;
+    let bot = switchboard_testing::TestBot::new(Vec::new()).await;
     let ctx = bot.context().clone();
     let mut events = ctx.subscribe();
     let filter = sink.filter(ctx);
@@ -310,7 +310,7 @@ async fn the_sink_publishes_each_stored_check_in_on_the_bus() {
     assert!(dir.path().join("data/checkins.db").is_file());
     let event = tokio::time::timeout(std::time::Duration::from_secs(5), async {
         loop {
-            if let Some(switchboard_core::Event::Custom(custom)) = events.recv().await {
+            if let Some(switchboard_api::Event::Custom(custom)) = events.recv().await {
                 if custom.topic == TOPIC {
                     return custom;
                 }
@@ -340,12 +340,12 @@ async fn the_sink_publishes_each_stored_check_in_on_the_bus() {
 #[test]
 fn the_sink_refuses_to_build_without_a_secret() {
     let dir = tempfile::tempdir().unwrap();
-    let config = switchboard_core::config::Config::from_text(
+    let config = switchboard_api::config::Config::from_text(
         dir.path().join("config.ini"),
         "[Sink.checkin_receiver]\nport = 9998\n",
     )
     .unwrap();
-    let mut builder = switchboard_core::PluginBuilder::new(&config);
+    let mut builder = switchboard_api::PluginBuilder::new(&config);
     if std::env::var("CHECKIN_API_SECRET").is_err() {
         let err = CheckinReceiverPlugin.build(&mut builder).unwrap_err();
         assert!(err.to_string().contains("CHECKIN_API_SECRET"), "{err}");

@@ -1,7 +1,7 @@
 //! `[Sink.jsonrpc]` and `[Sink.jsonrpc.NAME]`.
 
-use switchboard_core::config::{Config, ConfigError, KeySpec, SectionSpec, SectionView, ValueKind};
-use switchboard_core::http::{is_loopback, key_error, listener_keys, ListenerSettings};
+use switchboard_api::config::{Config, ConfigError, KeySpec, SectionSpec, SectionView, ValueKind};
+use switchboard_api::http::{is_loopback, key_error, listener_keys, ListenerSettings};
 
 pub const SECTION: &str = "Sink.jsonrpc";
 pub const NAMED_SECTION: &str = "Sink.jsonrpc.*";

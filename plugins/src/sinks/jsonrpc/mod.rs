@@ -9,10 +9,10 @@ mod payload;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use switchboard_core::config::{ConfigError, SectionSpec};
-use switchboard_core::http::{signing, Answer, HandlerResult, Intake, Refusal, SinkRequest};
-use switchboard_core::sink::SinkFilter;
-use switchboard_core::{
+use switchboard_api::config::{ConfigError, SectionSpec};
+use switchboard_api::http::{signing, Answer, HandlerResult, Intake, Refusal, SinkRequest};
+use switchboard_api::sink::SinkFilter;
+use switchboard_api::{
     Context, Event, ListenerAddr, Plugin, PluginBuilder, RouteSpec, Sink, Target,
 };
 use warp::http::StatusCode;
@@ -73,7 +73,7 @@ impl Sink for JsonRpcSink {
         self.config.listener.addr.clone()
     }
 
-    fn tls(&self) -> Option<switchboard_core::http::TlsFiles> {
+    fn tls(&self) -> Option<switchboard_api::http::TlsFiles> {
         self.config.listener.tls.clone()
     }
 

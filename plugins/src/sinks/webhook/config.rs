@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
-use switchboard_core::config::{Config, ConfigError, KeySpec, SectionSpec, SectionView, ValueKind};
-use switchboard_core::http::signing::Secret;
-use switchboard_core::http::{is_loopback, key_error, listener_keys, ListenerSettings};
-use switchboard_core::{Conversation, Target};
+use switchboard_api::config::{Config, ConfigError, KeySpec, SectionSpec, SectionView, ValueKind};
+use switchboard_api::http::signing::Secret;
+use switchboard_api::http::{is_loopback, key_error, listener_keys, ListenerSettings};
+use switchboard_api::{Conversation, Target};
 
 use super::template::MessageTemplate;
 use super::verify::{Mode, Verifier, MODES};

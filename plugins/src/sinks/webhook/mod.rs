@@ -10,14 +10,12 @@ mod verify;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use switchboard_core::config::{ConfigError, SectionSpec};
-use switchboard_core::http::{
+use switchboard_api::config::{ConfigError, SectionSpec};
+use switchboard_api::http::{
     json_ok, Answer, HandlerResult, IdempotencyKeys, Intake, Refusal, SinkRequest, TlsFiles,
 };
-use switchboard_core::sink::SinkFilter;
-use switchboard_core::{
-    Context, ListenerAddr, Plugin, PluginBuilder, RouteSpec, ScopedStore, Sink,
-};
+use switchboard_api::sink::SinkFilter;
+use switchboard_api::{Context, ListenerAddr, Plugin, PluginBuilder, RouteSpec, ScopedStore, Sink};
 use warp::http::StatusCode;
 
 pub use config::{section, WebhookConfig};

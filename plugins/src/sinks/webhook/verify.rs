@@ -2,8 +2,8 @@
 
 use std::time::{Duration, SystemTime};
 
-use switchboard_core::http::signing::{self, Secret, SignatureError, StandardHeaders};
-use switchboard_core::http::{Refusal, SinkRequest};
+use switchboard_api::http::signing::{self, Secret, SignatureError, StandardHeaders};
+use switchboard_api::http::{Refusal, SinkRequest};
 use warp::http::StatusCode;
 
 pub const MODES: &[&str] = &[

@@ -1,0 +1,359 @@
+//! `config.ini`, with `local/config.ini` merged on top and environment variables for secrets.
+//!
+//! Loading only parses; [`Config::validate`] checks the result against the [`SectionSpec`]s
+//! that the core and every plugin declare, and [`Config::view`] reads typed values with the
+//! declared defaults.
+
+pub mod core;
+mod error;
+mod ini;
+mod schema;
+mod value;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use error::{ConfigError, ConfigErrors, Origin};
+pub use schema::{KeySpec, SectionSpec, ValueKind, ENABLED};
+pub use value::FromConfigValue;
+
+use crate::suggest::did_you_mean;
+
+/// The file name looked for when no `--config` is given.
+pub const DEFAULT_FILE: &str = "config.ini";
+/// The operator's drop-in folder, relative to the config file, unless `[Plugins] local_dir` says otherwise.
+pub const DEFAULT_LOCAL_DIR: &str = "local";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub value: String,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub name: String,
+    pub origin: Origin,
+    pub entries: BTreeMap<String, Entry>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Config {
+    base_dir: PathBuf,
+    /// The main file (`--config`, or `./config.ini`), when there is one.
+    main_file: Option<PathBuf>,
+    files: Vec<PathBuf>,
+    sections: BTreeMap<String, Section>,
+}
+
+impl Config {
+    /// The built-in defaults: no sections at all, paths relative to `base_dir`.
+    pub fn defaults(base_dir: impl Into<PathBuf>) -> Self {
+        Config {
+            base_dir: base_dir.into(),
+            ..Config::default()
+        }
+    }
+
+    /// Loads `path`, or `./config.ini` when there is one, or the defaults; then merges
+    /// `<local_dir>/config.ini` on top when it exists. A `path` that was named but cannot be
+    /// read is an error; so is an unreadable local file.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigErrors> {
+        let named = path.map(Path::to_path_buf);
+        let path = named.clone().or_else(|| {
+            let default = PathBuf::from(DEFAULT_FILE);
+            default.exists().then_some(default)
+        });
+        let mut config = match &path {
+            Some(path) => {
+                let base_dir = path
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or_else(|| PathBuf::from("."));
+                let mut config = Config::defaults(base_dir);
+                config.merge_file(path)?;
+                config.main_file = Some(path.clone());
+                config
+            }
+            None => Config::defaults("."),
+        };
+        let local = config.local_dir().join(DEFAULT_FILE);
+        if local.exists() {
+            config.merge_file(&local)?;
+        }
+        Ok(config)
+    }
+
+    /// Parses `text` as if it were the file at `path`; for tests and `check-config` on a string.
+    pub fn from_text(path: impl AsRef<Path>, text: &str) -> Result<Config, ConfigErrors> {
+        let path = path.as_ref();
+        let mut config = Config::defaults(path.parent().unwrap_or(Path::new(".")));
+        config.merge_text(path, text)?;
+        config.main_file = Some(path.to_path_buf());
+        Ok(config)
+    }
+
+    pub fn merge_file(&mut self, path: &Path) -> Result<(), ConfigErrors> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            ConfigError::at(
+                Origin::File {
+                    path: path.to_path_buf(),
+                    line: 0,
+                },
+                format!("cannot read the file: {e}"),
+            )
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
+            ConfigError::at(
+                Origin::File {
+                    path: path.to_path_buf(),
+                    line,
+                },
+                "the file is not valid UTF-8",
+            )
+        })?;
+        self.merge_text(path, &text)
+    }
+
+    /// Merges one file's sections on top: a key set here replaces the same key set before.
+    pub fn merge_text(&mut self, path: &Path, text: &str) -> Result<(), ConfigErrors> {
+        for parsed in ini::parse(path, text)? {
+            let at = |line| Origin::File {
+                path: path.to_path_buf(),
+                line,
+            };
+            let section = self
+                .sections
+                .entry(parsed.name.clone())
+                .or_insert_with(|| Section {
+                    name: parsed.name.clone(),
+                    origin: at(parsed.line),
+                    entries: BTreeMap::new(),
+                });
+            for entry in parsed.entries {
+                section.entries.insert(
+                    entry.key,
+                    Entry {
+                        value: entry.value,
+                        origin: at(entry.line),
+                    },
+                );
+            }
+        }
+        self.files.push(path.to_path_buf());
+        Ok(())
+    }
+
+    /// Sets a key as a command-line option would, creating the section if needed.
+    pub fn set(&mut self, section: &str, key: &str, value: &str) {
+        let section = self
+            .sections
+            .entry(section.to_string())
+            .or_insert_with(|| Section {
+                name: section.to_string(),
+                origin: Origin::CommandLine,
+                entries: BTreeMap::new(),
+            });
+        section.entries.insert(
+            key.to_lowercase(),
+            Entry {
+                value: value.to_string(),
+                origin: Origin::CommandLine,
+            },
+        );
+    }
+
+    /// Whether a main config file was read; without one the bot runs on built-in defaults
+    /// (plus whatever `local/config.ini` says).
+    pub fn has_main_file(&self) -> bool {
+        self.main_file.is_some()
+    }
+
+    /// The files read, in merge order; empty when running on the built-in defaults.
+    pub fn files(&self) -> &[PathBuf] {
+        &self.files
+    }
+
+    /// The folder relative paths in the config are resolved against.
+    pub fn base_dir(&self) -> &Path {
+        &self.base_dir
+    }
+
+    pub fn resolve(&self, path: impl AsRef<Path>) -> PathBuf {
+        self.base_dir.join(path)
+    }
+
+    /// The operator's drop-in folder, `[Plugins] local_dir` resolved against the config's folder.
+    pub fn local_dir(&self) -> PathBuf {
+        let dir = self
+            .sections
+            .get("Plugins")
+            .and_then(|s| s.entries.get("local_dir"))
+            .map(|e| e.value.as_str())
+            .unwrap_or(DEFAULT_LOCAL_DIR);
+        self.resolve(dir)
+    }
+
+    pub fn section(&self, name: &str) -> Option<&Section> {
+        self.sections.get(name)
+    }
+
+    pub fn sections(&self) -> impl Iterator<Item = &Section> {
+        self.sections.values()
+    }
+
+    /// The names after the pattern's prefix of every section a `Prefix.*` spec matches, sorted.
+    pub fn instances<'a>(&'a self, spec: &'a SectionSpec) -> impl Iterator<Item = &'a str> + 'a {
+        let prefix = spec.pattern.strip_suffix('*').unwrap_or(spec.pattern);
+        self.sections
+            .keys()
+            .filter(move |name| spec.matches(name))
+            .map(move |name| &name[prefix.len()..])
+    }
+
+    /// A typed view of one section as `spec` declares it, present or not.
+    pub fn view<'a>(&'a self, name: &str, spec: &'a SectionSpec) -> SectionView<'a> {
+        SectionView {
+            name: name.to_string(),
+            section: self.sections.get(name),
+            spec,
+        }
+    }
+
+    /// Checks every section and key against the declared specs: unknown sections and keys
+    /// (with a suggestion), and values of the wrong type. Returns every problem found.
+    pub fn validate(&self, specs: &[SectionSpec]) -> Vec<ConfigError> {
+        let mut errors = Vec::new();
+        for section in self.sections.values() {
+            let Some(spec) = specs.iter().find(|s| s.matches(&section.name)) else {
+                let hint = did_you_mean(&section.name, specs.iter().map(|s| s.pattern))
+                    .map(|p| format!("; did you mean [{p}]?"))
+                    .unwrap_or_else(|| {
+                        let known: Vec<&str> = specs.iter().map(|s| s.pattern).collect();
+                        format!("; known sections: {}", known.join(", "))
+                    });
+                errors.push(
+                    ConfigError::at(section.origin.clone(), format!("unknown section{hint}"))
+                        .in_section(&section.name),
+                );
+                continue;
+            };
+            for (key, entry) in &section.entries {
+                let Some(key_spec) = spec.key(key) else {
+                    let hint = did_you_mean(key, spec.keys.iter().map(|k| k.name))
+                        .map(|k| format!("; did you mean `{k}`?"))
+                        .unwrap_or_default();
+                    errors.push(
+                        ConfigError::at(entry.origin.clone(), format!("unknown key{hint}"))
+                            .in_section(&section.name)
+                            .for_key(key),
+                    );
+                    continue;
+                };
+                if let Err(message) = key_spec.kind.check(&entry.value) {
+                    errors.push(
+                        ConfigError::at(entry.origin.clone(), message)
+                            .in_section(&section.name)
+                            .for_key(key),
+                    );
+                }
+            }
+        }
+        for spec in specs {
+            for key in spec.keys.iter().filter(|k| k.env.is_some()) {
+                let var = key.env.unwrap_or_default();
+                if let Ok(value) = std::env::var(var) {
+                    if let Err(message) = key.kind.check(&value) {
+                        errors.push(
+                            ConfigError::at(Origin::Env(var.to_string()), message)
+                                .for_key(key.name),
+                        );
+                    }
+                }
+            }
+        }
+        errors
+    }
+}
+
+/// Typed, defaulted access to one section.
+#[derive(Debug, Clone)]
+pub struct SectionView<'a> {
+    name: String,
+    section: Option<&'a Section>,
+    spec: &'a SectionSpec,
+}
+
+impl<'a> SectionView<'a> {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether the section is written in the config at all.
+    pub fn exists(&self) -> bool {
+        self.section.is_some()
+    }
+
+    /// A section turns its plugin off only by saying `enabled = false`.
+    pub fn enabled(&self) -> bool {
+        self.get::<bool>("enabled").unwrap_or(true)
+    }
+
+    /// The raw value and where it came from: environment (for keys that name a variable),
+    /// then the file, then the declared default.
+    pub fn raw(&self, key: &str) -> Option<(String, Origin)> {
+        let spec = self.spec.key(key)?;
+        if let Some(var) = spec.env {
+            if let Ok(value) = std::env::var(var) {
+                return Some((value, Origin::Env(var.to_string())));
+            }
+        }
+        if let Some(entry) = self.section.and_then(|s| s.entries.get(key)) {
+            return Some((entry.value.clone(), entry.origin.clone()));
+        }
+        spec.default.map(|d| (d.to_string(), Origin::Default))
+    }
+
+    /// The value of a declared key, or its declared default. A key with neither is an error,
+    /// as is a value that does not parse.
+    pub fn get<T: FromConfigValue>(&self, key: &str) -> Result<T, ConfigError> {
+        self.get_opt(key)?.ok_or_else(|| {
+            ConfigError::at(self.origin(), "this key is required")
+                .in_section(&self.name)
+                .for_key(key)
+        })
+    }
+
+    /// Like [`get`](Self::get) but `None` when the key is neither set nor defaulted.
+    pub fn get_opt<T: FromConfigValue>(&self, key: &str) -> Result<Option<T>, ConfigError> {
+        if self.spec.key(key).is_none() {
+            return Err(ConfigError::at(
+                Origin::Default,
+                format!("key `{key}` is not declared by `{}`", self.spec.pattern),
+            )
+            .in_section(&self.name));
+        }
+        let Some((raw, origin)) = self.raw(key) else {
+            return Ok(None);
+        };
+        T::from_config_value(&raw).map(Some).map_err(|message| {
+            ConfigError::at(origin, message)
+                .in_section(&self.name)
+                .for_key(key)
+        })
+    }
+
+    fn origin(&self) -> Origin {
+        self.section
+            .map(|s| s.origin.clone())
+            .unwrap_or(Origin::Default)
+    }
+}
+
+#[cfg(test)]
+mod tests;
