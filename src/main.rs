@@ -1,10 +1,9 @@
-//! `switchboard`: the command line. Everything it runs lives in the core and plugins crates.
+//! `switchboard`: the command line. It composes the runtime, the built-in plugins and the
+//! subcommands they register; everything it runs lives in those crates.
 
 mod cli;
 
 use std::process::ExitCode;
-
-use clap::Parser;
 
 // Sinks allocate a little per request on every core; mimalloc's per-thread heaps are
 // measurably cheaper than glibc's arenas there (see benches/sink_load.rs).
@@ -12,8 +11,6 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
-    cli::logging::init(args.log_format, &args.log_level);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -21,7 +18,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let code = runtime.block_on(cli::run(args));
+    let code = runtime.block_on(cli::main());
     // The console reader thread may be blocked on stdin; don't wait for it.
     runtime.shutdown_background();
     code

@@ -7,6 +7,9 @@
 //! on this crate and implements [`Host`]; built-in plugins and the local-plugin host depend on
 //! this crate alone.
 
+#![warn(missing_docs)]
+
+pub mod cli;
 pub mod command;
 pub mod command_table;
 pub mod config;

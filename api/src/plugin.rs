@@ -36,6 +36,10 @@ pub trait Plugin: Send + Sync + 'static {
     /// Registers the plugin's parts, reading its config as needed. Nothing is claimed until the
     /// registry has checked every plugin's parts together.
     fn build(&self, builder: &mut PluginBuilder<'_>) -> Result<(), ConfigError>;
+    /// Subcommands this plugin adds to the `switchboard` command line.
+    fn subcommands(&self) -> Vec<Arc<dyn crate::cli::Subcommand>> {
+        Vec::new()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,17 +1,16 @@
 //! Subcommands and their options.
 
 mod check_config;
-mod checkin;
-mod checkin_receiver;
 mod gen_cert;
 pub mod logging;
+mod plugin_commands;
 mod plugin_table;
 mod start;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+pub use switchboard_api::cli::ConfigArgs;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -23,21 +22,11 @@ pub struct Cli {
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value = "text")]
     pub log_format: logging::LogFormat,
-    /// Log filter, e.g. `info`, `debug` or `switchboard_core=debug` (env SWITCHBOARD_LOG wins).
+    /// Log filter, e.g. `info`, `debug` or `switchboard_runtime=debug` (env SWITCHBOARD_LOG wins).
     #[arg(long, global = true, default_value = "info")]
     pub log_level: String,
     #[command(subcommand)]
     pub command: Command,
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct ConfigArgs {
-    /// The config file; without it, ./config.ini when present, else the built-in defaults.
-    #[arg(long, short)]
-    pub config: Option<PathBuf>,
-    /// Refuse to start when any local plugin is rejected.
-    #[arg(long)]
-    pub strict: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -56,24 +45,56 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// The check-in collector's store: list check-ins, or flush them to the API now.
-    #[command(subcommand)]
-    Checkin(checkin::CheckinCommand),
-    /// Run the check-in API receiver (env CHECKIN_API_SECRET, CHECKIN_PORT, CHECKIN_BIND,
-    /// CHECKIN_DB_PATH, CHECKIN_DATABASE_URL), as the original checkin_receiver.py.
-    CheckinReceiver,
     /// Write a self-signed certificate and key (PEM) for a TLS sink listener.
     GenCert(gen_cert::GenCertArgs),
 }
 
-pub async fn run(cli: Cli) -> ExitCode {
+/// Parses the command line, with every plugin's subcommands beside the binary's own, sets up
+/// logging, and runs the subcommand.
+pub async fn main() -> ExitCode {
+    let plugin_commands = plugin_commands::all();
+    let mut command = Cli::command();
+    for subcommand in &plugin_commands {
+        let added = subcommand.command();
+        if command.find_subcommand(added.get_name()).is_some() {
+            eprintln!(
+                "warning: a plugin's subcommand `{}` is already taken; it is left out",
+                added.get_name()
+            );
+            continue;
+        }
+        command = command.subcommand(added);
+    }
+    let matches = command.get_matches();
+    let format = matches
+        .get_one::<logging::LogFormat>("log_format")
+        .copied()
+        .unwrap_or(logging::LogFormat::Text);
+    let level = matches
+        .get_one::<String>("log_level")
+        .cloned()
+        .unwrap_or_else(|| "info".into());
+    logging::init(format, &level);
+    if let Some((name, args)) = matches.subcommand() {
+        if let Some(plugin) = plugin_commands
+            .iter()
+            .find(|s| s.command().get_name() == name)
+        {
+            return plugin_commands::run(plugin.as_ref(), args).await;
+        }
+    }
+    match Cli::from_arg_matches(&matches) {
+        Ok(cli) => run(cli).await,
+        Err(e) => e.exit(),
+    }
+}
+
+async fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Run(args) => start::run(args, false).await,
         Command::Console(args) => start::run(args, true).await,
         Command::CheckConfig(args) => check_config::run(args).await,
         Command::Plugins { config, json } => plugin_table::run(config, json).await,
-        Command::Checkin(command) => checkin::run(command).await,
-        Command::CheckinReceiver => checkin_receiver::run().await,
         Command::GenCert(args) => gen_cert::run(args),
     }
 }

@@ -2,6 +2,7 @@
 //! to the store at once (so a crash loses nothing), and submits them daily to the check-in
 //! API. `switchboard checkin list|flush` and `!checkins` read the same store.
 
+mod cli;
 mod command;
 pub mod config;
 pub mod flush;
@@ -35,6 +36,10 @@ impl Plugin for CheckinPlugin {
 
     fn config_sections(&self) -> Vec<SectionSpec> {
         vec![config::section()]
+    }
+
+    fn subcommands(&self) -> Vec<std::sync::Arc<dyn switchboard_api::cli::Subcommand>> {
+        vec![std::sync::Arc::new(cli::CheckinCli)]
     }
 
     fn build(&self, builder: &mut PluginBuilder<'_>) -> Result<(), ConfigError> {

@@ -3,6 +3,7 @@
 //! variables) or inside the bot as the sink `[Sink.checkin_receiver]`.
 
 mod auth;
+mod cli;
 mod db;
 mod db_postgres;
 mod db_sqlite;
@@ -50,6 +51,10 @@ pub struct CheckinReceiverPlugin;
 impl Plugin for CheckinReceiverPlugin {
     fn name(&self) -> &str {
         "checkin_receiver"
+    }
+
+    fn subcommands(&self) -> Vec<Arc<dyn switchboard_api::cli::Subcommand>> {
+        vec![Arc::new(cli::ReceiverCli)]
     }
 
     fn config_sections(&self) -> Vec<SectionSpec> {

@@ -3,17 +3,37 @@
 
 use std::process::ExitCode;
 
-use clap::Subcommand;
-use switchboard_plugins::services::checkin::config;
-use switchboard_plugins::services::checkin::flush::{flush, FlushPolicy};
-use switchboard_plugins::services::checkin::store::{CheckinStore, Status, StoredCheckin};
-use switchboard_runtime::bot::{open_store, specs};
+use clap::{FromArgMatches, Subcommand as _};
+use switchboard_api::cli::{CliError, CliHost, ConfigArgs, Subcommand};
+use switchboard_api::{async_trait, config::Config};
 
-use super::start::loader;
-use super::ConfigArgs;
+use super::config;
+use super::flush::{flush, FlushPolicy};
+use super::store::{CheckinStore, Status, StoredCheckin};
 
-#[derive(Subcommand, Debug)]
-pub enum CheckinCommand {
+/// `switchboard checkin`.
+pub struct CheckinCli;
+
+#[async_trait]
+impl Subcommand for CheckinCli {
+    fn command(&self) -> clap::Command {
+        CheckinCommand::augment_subcommands(
+            clap::Command::new("checkin")
+                .about(
+                    "The check-in collector's store: list check-ins, or flush them to the API now",
+                )
+                .subcommand_required(true),
+        )
+    }
+
+    async fn run(&self, args: &clap::ArgMatches, host: &dyn CliHost) -> Result<ExitCode, CliError> {
+        let command = CheckinCommand::from_arg_matches(args).map_err(CliError::other)?;
+        run(command, host).await
+    }
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum CheckinCommand {
     /// List the stored check-ins, oldest first.
     List {
         #[command(flatten)]
@@ -35,7 +55,7 @@ pub enum CheckinCommand {
     },
 }
 
-pub async fn run(command: CheckinCommand) -> ExitCode {
+async fn run(command: CheckinCommand, host: &dyn CliHost) -> Result<ExitCode, CliError> {
     match command {
         CheckinCommand::List {
             config,
@@ -48,40 +68,31 @@ pub async fn run(command: CheckinCommand) -> ExitCode {
                 (_, true) => Some(Status::Failed),
                 _ => None,
             };
-            result(list(&config, only, json).await)
+            list(host, &config, only, json).await
         }
-        CheckinCommand::Flush { config } => result(flush_now(&config).await),
+        CheckinCommand::Flush { config } => flush_now(host, &config).await,
     }
 }
 
-fn result(outcome: Result<ExitCode, String>) -> ExitCode {
-    outcome.unwrap_or_else(|e| {
-        eprintln!("error: {e}");
-        ExitCode::FAILURE
-    })
-}
-
-async fn open(
-    args: &ConfigArgs,
-) -> Result<(switchboard_api::config::Config, CheckinStore), String> {
-    let config = loader(args, false)().map_err(|e| e.to_string())?;
-    let (core, errors) = specs::read(&config);
-    if let Some(e) = errors.first() {
-        return Err(e.to_string());
-    }
-    let store = open_store(&core).await.map_err(|e| e.to_string())?;
+async fn open(host: &dyn CliHost, args: &ConfigArgs) -> Result<(Config, CheckinStore), CliError> {
+    let config = host.load_config(args.config.as_deref())?;
+    let store = host.open_store(&config).await?;
     Ok((config, CheckinStore::new(store)))
 }
 
-async fn list(args: &ConfigArgs, only: Option<Status>, json: bool) -> Result<ExitCode, String> {
-    let (_, store) = open(args).await?;
+async fn list(
+    host: &dyn CliHost,
+    args: &ConfigArgs,
+    only: Option<Status>,
+    json: bool,
+) -> Result<ExitCode, CliError> {
+    let (_, store) = open(host, args).await?;
     let rows: Vec<StoredCheckin> = match only {
         Some(status) => store.with_status(status).await,
         None => store.all().await,
-    }
-    .map_err(|e| e.to_string())?;
+    }?;
     if json {
-        let text = serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?;
+        let text = serde_json::to_string_pretty(&rows).map_err(CliError::other)?;
         println!("{text}");
         return Ok(ExitCode::SUCCESS);
     }
@@ -140,20 +151,20 @@ async fn list(args: &ConfigArgs, only: Option<Status>, json: bool) -> Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-async fn flush_now(args: &ConfigArgs) -> Result<ExitCode, String> {
-    let (config, store) = open(args).await?;
-    let settings = config::read(&config)
-        .map_err(|e| e.to_string())?
-        .ok_or("check-ins are off: there is no [CheckIn] section (or it has enabled = false)")?;
-    let api = settings
-        .api
-        .ok_or("[CheckIn] api_url is not set: there is nowhere to flush to")?;
+async fn flush_now(host: &dyn CliHost, args: &ConfigArgs) -> Result<ExitCode, CliError> {
+    let (config, store) = open(host, args).await?;
+    let settings = config::read(&config)?.ok_or_else(|| {
+        CliError::other(
+            "check-ins are off: there is no [CheckIn] section (or it has enabled = false)",
+        )
+    })?;
+    let api = settings.api.ok_or_else(|| {
+        CliError::other("[CheckIn] api_url is not set: there is nowhere to flush to")
+    })?;
     let client = reqwest::Client::builder()
         .build()
-        .map_err(|e| format!("cannot create an HTTP client: {e}"))?;
-    let report = flush(&store, &client, &api, FlushPolicy::default())
-        .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| CliError::other(format!("cannot create an HTTP client: {e}")))?;
+    let report = flush(&store, &client, &api, FlushPolicy::default()).await?;
     println!("checkin flush: {report}");
     Ok(if report.pending == 0 && report.failed == 0 {
         ExitCode::SUCCESS
