@@ -6,15 +6,20 @@ use std::sync::Arc;
 use crate::command::{Command, CommandSpec};
 use crate::plugin::Source;
 
+/// One command with the spec dispatch applies and where it came from.
 #[derive(Clone)]
 pub struct CommandEntry {
+    /// The command.
     pub command: Arc<dyn Command>,
     /// The spec with config applied (extra aliases, cooldowns).
     pub spec: CommandSpec,
+    /// The plugin that registered it.
     pub plugin: String,
+    /// Where that plugin came from.
     pub source: Source,
 }
 
+/// Every command by keyword, as built by the registry (it changes on reload).
 #[derive(Clone, Default)]
 pub struct CommandTable {
     entries: Vec<CommandEntry>,
@@ -54,10 +59,12 @@ impl CommandTable {
         self.keywords.keys().map(String::as_str)
     }
 
+    /// How many commands there are.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// Whether there is none.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

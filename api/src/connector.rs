@@ -6,9 +6,32 @@ use tokio_util::sync::CancellationToken;
 
 use crate::event::{Message, Outbound};
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ConnectorError(pub String);
+/// Why a connector stopped, or could not send a message.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectorError {
+    /// The bot is shutting down and takes no more messages.
+    #[error("the bot is no longer taking messages")]
+    Closed,
+    /// Reading from or writing to the transport failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done, e.g. `stdout`.
+        what: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Anything else: the transport's own words, or another error.
+    #[error("{0}")]
+    Other(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ConnectorError {
+    /// An error from a sentence or from another error type.
+    pub fn other(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        ConnectorError::Other(error.into())
+    }
+}
 
 /// What the core gives a running connector.
 pub struct ConnectorIo {
@@ -37,7 +60,7 @@ impl ConnectorIo {
         self.inbound
             .send(message)
             .await
-            .map_err(|_| ConnectorError("the bot is no longer taking messages".into()))
+            .map_err(|_| ConnectorError::Closed)
     }
 
     /// Cancelled when the connector must stop reading (shutdown has begun).
@@ -72,12 +95,14 @@ impl Default for OutboundLimits {
     }
 }
 
+/// A chat transport: reads messages into the bot and sends its replies.
 #[async_trait]
 pub trait Connector: Send + Sync + 'static {
     /// The instance name (the `NAME` of `[Connector.KIND.NAME]`); targets name connectors by it.
     fn name(&self) -> &str;
     /// The transport, e.g. `console` or `irc`.
     fn kind(&self) -> &str;
+    /// How long a message may be and how fast messages may go out.
     fn limits(&self) -> OutboundLimits {
         OutboundLimits::default()
     }

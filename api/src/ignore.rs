@@ -7,6 +7,7 @@ use crate::store::{Store, StoreError};
 
 const SCOPE: &str = "ignore";
 
+/// Users the bot never answers, by connector: from config, and from `!ignore` (kept in the Store).
 #[derive(Clone)]
 pub struct IgnoreList {
     users: Arc<RwLock<HashSet<(String, String)>>>,
@@ -43,6 +44,7 @@ impl IgnoreList {
         }
     }
 
+    /// Whether the bot ignores `user` on `connector`.
     pub fn is_ignored(&self, connector: &str, user: &str) -> bool {
         let users = self.users.read().unwrap_or_else(|p| p.into_inner());
         // Borrowed lookups need the tuple owned; most lists are empty, so check that first.

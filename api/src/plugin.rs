@@ -14,7 +14,9 @@ use crate::sink::Sink;
 /// Where a plugin came from, named in every registry conflict.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
+    /// Compiled into the binary.
     Builtin,
+    /// Dropped into the operator's `local/plugins/` folder, at this path.
     Local(PathBuf),
 }
 
@@ -27,7 +29,9 @@ impl fmt::Display for Source {
     }
 }
 
+/// A bundle of commands, services, sinks and connectors, registered together under one name.
 pub trait Plugin: Send + Sync + 'static {
+    /// Its unique name; the registry refuses a second plugin of the same name.
     fn name(&self) -> &str;
     /// The config sections this plugin reads, for validation and the reference docs.
     fn config_sections(&self) -> Vec<SectionSpec> {
@@ -42,8 +46,10 @@ pub trait Plugin: Send + Sync + 'static {
     }
 }
 
+/// What became of a plugin, as `plugins` and `!plugins` show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PluginState {
+    /// Registered and working.
     Active,
     /// Loaded, but its config turns nothing on (e.g. a sink with no section).
     Idle,
@@ -64,20 +70,29 @@ impl std::fmt::Display for PluginState {
     }
 }
 
+/// One plugin as listings show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PluginRecord {
+    /// Its name.
     pub name: String,
+    /// Where it came from.
     pub source: Source,
+    /// The kinds of parts it registered, e.g. `command, service`.
     pub kinds: String,
+    /// What became of it.
     pub state: PluginState,
 }
 
 /// What a plugin registered in `build`.
 #[derive(Default)]
 pub struct PluginParts {
+    /// Its commands.
     pub commands: Vec<Arc<dyn Command>>,
+    /// Its services.
     pub services: Vec<Arc<dyn Service>>,
+    /// Its sinks.
     pub sinks: Vec<Arc<dyn Sink>>,
+    /// Its connectors.
     pub connectors: Vec<Arc<dyn Connector>>,
 }
 
@@ -101,12 +116,14 @@ impl PluginParts {
     }
 }
 
+/// What [`Plugin::build`] registers its parts with.
 pub struct PluginBuilder<'a> {
     config: &'a Config,
     parts: PluginParts,
 }
 
 impl<'a> PluginBuilder<'a> {
+    /// A builder reading `config`; the runtime makes one per plugin.
     pub fn new(config: &'a Config) -> Self {
         PluginBuilder {
             config,
@@ -114,10 +131,12 @@ impl<'a> PluginBuilder<'a> {
         }
     }
 
+    /// The config, to read the plugin's sections.
     pub fn config(&self) -> &'a Config {
         self.config
     }
 
+    /// Registers a command.
     pub fn add_command(&mut self, command: impl Command) -> &mut Self {
         self.parts.commands.push(Arc::new(command));
         self
@@ -129,21 +148,25 @@ impl<'a> PluginBuilder<'a> {
         self
     }
 
+    /// Registers a service.
     pub fn add_service(&mut self, service: impl Service) -> &mut Self {
         self.parts.services.push(Arc::new(service));
         self
     }
 
+    /// Registers a sink.
     pub fn add_sink(&mut self, sink: impl Sink) -> &mut Self {
         self.parts.sinks.push(Arc::new(sink));
         self
     }
 
+    /// Registers a connector.
     pub fn add_connector(&mut self, connector: impl Connector) -> &mut Self {
         self.parts.connectors.push(Arc::new(connector));
         self
     }
 
+    /// What was registered.
     pub fn into_parts(self) -> PluginParts {
         self.parts
     }

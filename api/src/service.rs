@@ -13,7 +13,9 @@ use crate::context::Context;
 pub enum Health {
     /// Still starting up: not ready yet, not broken either.
     Starting,
+    /// Working.
     Healthy,
+    /// Not working, and why; the supervisor restarts it.
     Unhealthy(String),
 }
 
@@ -29,18 +31,26 @@ impl fmt::Display for Health {
 
 /// Why a service could not start or stop.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ServiceError(pub String);
+pub enum ServiceError {
+    /// Its store could not be read or written.
+    #[error("{0}")]
+    Store(#[from] crate::store::StoreError),
+    /// Anything else: a sentence, or another error.
+    #[error("{0}")]
+    Other(Box<dyn std::error::Error + Send + Sync>),
+}
 
 impl ServiceError {
-    pub fn new(message: impl Into<String>) -> Self {
-        ServiceError(message.into())
+    /// An error from a sentence or from another error type.
+    pub fn new(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        ServiceError::Other(error.into())
     }
 }
 
 /// A long-running task with start/stop/health, run by the runtime's supervisor.
 #[async_trait::async_trait]
 pub trait Service: Send + Sync + 'static {
+    /// Its name, in states and logs.
     fn name(&self) -> &str;
 
     /// Starts the service's work (spawning its own tasks) and returns. `ctx` is how it talks to

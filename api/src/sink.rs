@@ -7,7 +7,9 @@ use crate::context::Context;
 /// The address a sink listens on; sinks on the same address share one server.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ListenerAddr {
+    /// The address to bind, e.g. `127.0.0.1` or `::`.
     pub bind: String,
+    /// The TCP port.
     pub port: u16,
 }
 
@@ -24,6 +26,7 @@ impl fmt::Display for ListenerAddr {
 /// One method and path a sink answers, claimed in the registry.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RouteSpec {
+    /// The HTTP method, upper case.
     pub method: String,
     /// The path, with `{name}` for one variable segment, e.g. `/{conversation}`.
     pub path: String,
@@ -44,11 +47,14 @@ impl RouteSpec {
     }
 }
 
+/// The warp filter a sink serves its routes with.
 pub type SinkFilter = warp::filters::BoxedFilter<(warp::reply::Response,)>;
 
+/// An HTTP endpoint external systems post to, served on a shared listener.
 pub trait Sink: Send + Sync + 'static {
     /// The instance name, e.g. `jsonrpc` or `jsonrpc.alerts`.
     fn name(&self) -> &str;
+    /// The address it listens on.
     fn listener(&self) -> ListenerAddr;
     /// The certificate and key when the listener speaks TLS.
     fn tls(&self) -> Option<crate::http::TlsFiles> {

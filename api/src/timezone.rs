@@ -3,8 +3,16 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
+/// A time zone: a named IANA zone, or the machine's.
+/// A time zone name that is not in the IANA database.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not an IANA time zone name (e.g. `Europe/Berlin`, `America/Denver`, `UTC`)")]
+pub struct UnknownTimezone(pub String);
+
+/// A time zone: a named IANA zone, or the machine's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BotTimezone {
+    /// A zone from the IANA database.
     Iana(chrono_tz::Tz),
     /// The zone of the machine the bot runs on.
     SystemLocal,
@@ -12,16 +20,14 @@ pub enum BotTimezone {
 
 impl BotTimezone {
     /// `""` means the system's zone; anything else must be an IANA name.
-    pub fn parse(name: &str) -> Result<BotTimezone, String> {
+    pub fn parse(name: &str) -> Result<BotTimezone, UnknownTimezone> {
         let name = name.trim();
         if name.is_empty() {
             return Ok(BotTimezone::SystemLocal);
         }
         name.parse::<chrono_tz::Tz>()
             .map(BotTimezone::Iana)
-            .map_err(|_| {
-                format!("`{name}` is not an IANA time zone name (e.g. `Europe/Berlin`, `America/Denver`, `UTC`)")
-            })
+            .map_err(|_| UnknownTimezone(name.to_string()))
     }
 
     /// `instant` as a wall-clock time in this zone, with its UTC offset.
@@ -69,7 +75,7 @@ mod tests {
             Ok(BotTimezone::Iana(_))
         ));
         assert_eq!(BotTimezone::parse(""), Ok(BotTimezone::SystemLocal));
-        let err = BotTimezone::parse("America/Denvr").unwrap_err();
+        let err = BotTimezone::parse("America/Denvr").unwrap_err().to_string();
         assert!(
             err.contains("America/Denvr") && err.contains("IANA"),
             "{err}"

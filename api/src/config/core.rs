@@ -82,8 +82,8 @@ pub fn bot_timezone(config: &Config) -> Result<BotTimezone, ConfigError> {
     let Some((raw, origin)) = bot.raw("timezone") else {
         return Ok(BotTimezone::SystemLocal);
     };
-    BotTimezone::parse(&raw).map_err(|message| {
-        ConfigError::at(origin, message)
+    BotTimezone::parse(&raw).map_err(|e| {
+        ConfigError::at(origin, e.to_string())
             .in_section(BOT)
             .for_key("timezone")
     })

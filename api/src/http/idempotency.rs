@@ -138,11 +138,9 @@ impl IdempotencyKeys {
     }
 
     async fn queue(&self, op: Op) -> Result<(), StoreError> {
-        self.writer()
-            .await?
-            .send(op)
-            .await
-            .map_err(|_| StoreError::Backend("the idempotency key writer stopped".into()))
+        self.writer().await?.send(op).await.map_err(|_| {
+            StoreError::backend("writing idempotency keys", "the key writer has stopped")
+        })
     }
 
     /// Records `key`; true when it had not been seen within the retention window.

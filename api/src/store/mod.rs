@@ -16,43 +16,85 @@ use std::sync::Arc;
 
 pub use memory::MemoryStore;
 
+/// A boxed error from a storage engine (the driver's, or a sentence).
+pub type EngineError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Why the store could not be opened, or an operation on it failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The SQLite file could not be opened.
     #[error("cannot open the store at {path}: {source}")]
     Open {
+        /// The file.
         path: PathBuf,
+        /// SQLite's error.
         source: rusqlite::Error,
     },
+    /// The folder for the SQLite file could not be created.
     #[error("cannot create the folder {path} for the store: {source}")]
     CreateDir {
+        /// The folder.
         path: PathBuf,
+        /// The file system's error.
         source: std::io::Error,
     },
-    #[error("cannot migrate the store at {path} to schema version {version}: {message}")]
+    /// A schema migration failed; the store is left at the version before it.
+    #[error("cannot migrate the store at {path} to schema version {version}: {source}")]
     Migration {
+        /// The file or database.
         path: PathBuf,
+        /// The version it was migrating to.
         version: u32,
-        message: String,
+        /// The engine's error.
+        source: EngineError,
     },
+    /// The store was written by a newer build; it is not touched.
     #[error(
         "the store at {path} has schema version {found}, newer than the {known} this build knows; \
          refusing to touch it (was it written by a newer switchboard?)"
     )]
     TooNew {
+        /// The file or database.
         path: PathBuf,
+        /// Its schema version.
         found: u32,
+        /// The newest version this build knows.
         known: u32,
     },
-    #[error("cannot connect to {target}: {message}")]
-    Connect { target: String, message: String },
-    #[error("storage error: {0}")]
-    Backend(String),
+    /// The database server could not be reached or refused the login.
+    #[error("cannot connect to {target}: {source}")]
+    Connect {
+        /// `postgres://host:port/db`, without credentials.
+        target: String,
+        /// Why.
+        source: EngineError,
+    },
+    /// An operation failed.
+    #[error("storage error: {what}: {source}")]
+    Backend {
+        /// What was being done, e.g. `reading a key in scope "ignore"`.
+        what: String,
+        /// The engine's error.
+        source: EngineError,
+    },
 }
 
+impl StoreError {
+    /// `what` failed because of `source` (an engine's error, or a sentence).
+    pub fn backend(what: impl Into<String>, source: impl Into<EngineError>) -> Self {
+        StoreError::Backend {
+            what: what.into(),
+            source: source.into(),
+        }
+    }
+}
+
+/// Key-value storage in scopes: what the runtime's engines implement and plugins use.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
     /// "sqlite" or "postgres"
     fn backend(&self) -> &'static str;
+    /// The value under `key`, if any.
     async fn get(&self, scope: &str, key: &str) -> Result<Option<String>, StoreError>;
     /// Inserts, or overwrites the value already under `key`.
     async fn put(&self, scope: &str, key: &str, value: &str) -> Result<(), StoreError>;
@@ -88,6 +130,7 @@ pub struct ScopedStore {
 }
 
 impl ScopedStore {
+    /// `store`, seen through `scope`.
     pub fn new(store: Arc<dyn Store>, scope: impl Into<String>) -> Self {
         ScopedStore {
             store,
@@ -95,30 +138,37 @@ impl ScopedStore {
         }
     }
 
+    /// Its scope.
     pub fn scope(&self) -> &str {
         &self.scope
     }
 
+    /// The value under `key`, if any.
     pub async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.store.get(&self.scope, key).await
     }
 
+    /// Inserts, or overwrites the value under `key`.
     pub async fn put(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.store.put(&self.scope, key, value).await
     }
 
+    /// Inserts or overwrites several keys at once, all or none.
     pub async fn put_many(&self, entries: &[(String, String)]) -> Result<(), StoreError> {
         self.store.put_many(&self.scope, entries).await
     }
 
+    /// Deletes `key`; true when it was there.
     pub async fn delete(&self, key: &str) -> Result<bool, StoreError> {
         self.store.delete(&self.scope, key).await
     }
 
+    /// Deletes every key given, at once.
     pub async fn delete_many(&self, keys: &[String]) -> Result<(), StoreError> {
         self.store.delete_many(&self.scope, keys).await
     }
 
+    /// Every (key, value) in the scope, sorted by key.
     pub async fn list(&self) -> Result<Vec<(String, String)>, StoreError> {
         self.store.list(&self.scope).await
     }

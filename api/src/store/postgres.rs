@@ -34,7 +34,7 @@ pub fn describe_url(config: &tokio_postgres::Config) -> String {
 pub async fn connect_pool(url: &str, size: usize) -> Result<(Pool, String), StoreError> {
     let config: tokio_postgres::Config = url.parse().map_err(|e| StoreError::Connect {
         target: "the database URL".into(),
-        message: format!("not a valid postgres:// URL: {e}"),
+        source: format!("not a valid postgres:// URL: {e}").into(),
     })?;
     let target = describe_url(&config);
     let manager = Manager::from_config(
@@ -49,11 +49,11 @@ pub async fn connect_pool(url: &str, size: usize) -> Result<(Pool, String), Stor
         .build()
         .map_err(|e| StoreError::Connect {
             target: target.clone(),
-            message: e.to_string(),
+            source: e.into(),
         })?;
     let first = pool.get().await.map_err(|e| StoreError::Connect {
         target: target.clone(),
-        message: e.to_string(),
+        source: e.into(),
     })?;
     drop(first);
     Ok((pool, target))

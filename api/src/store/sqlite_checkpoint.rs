@@ -66,16 +66,12 @@ pub fn start(
     conn: Connection,
     name: &str,
     wal_limit: u64,
-) -> Result<Checkpointer, String> {
+) -> Result<Checkpointer, CheckpointerError> {
     let page_size = writer
-        .query_row("PRAGMA page_size", [], |row| row.get::<_, u64>(0))
-        .map_err(|e| e.to_string())?
+        .query_row("PRAGMA page_size", [], |row| row.get::<_, u64>(0))?
         .max(512);
-    writer
-        .pragma_update(None, "wal_autocheckpoint", wal_limit / page_size)
-        .map_err(|e| e.to_string())?;
-    conn.pragma_update(None, "wal_autocheckpoint", 0)
-        .map_err(|e| e.to_string())?;
+    writer.pragma_update(None, "wal_autocheckpoint", wal_limit / page_size)?;
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     let (alive, gone) = mpsc::channel::<()>();
     let copied = Arc::new(AtomicBool::new(false));
     let restart_frames = RESTART_AT / page_size;
@@ -93,11 +89,22 @@ pub fn start(
                 }
             }
         })
-        .map_err(|e| format!("cannot start the checkpoint thread: {e}"))?;
+        .map_err(CheckpointerError::Thread)?;
     Ok(Checkpointer {
         _alive: alive,
         copied,
     })
+}
+
+/// Why the checkpointer did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointerError {
+    /// The connections could not be set up for it.
+    #[error("{0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// Its thread could not be started.
+    #[error("cannot start the checkpoint thread: {0}")]
+    Thread(std::io::Error),
 }
 
 /// What a checkpoint found and did, in WAL frames.

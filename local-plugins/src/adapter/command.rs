@@ -66,7 +66,7 @@ impl Command for LocalCommand {
                     &format!("command `{}`", self.declaration.name),
                     &error,
                 );
-                Err(CommandError::Failed(error.to_string()))
+                Err(CommandError::failed(error))
             }
         }
     }

@@ -35,7 +35,7 @@ impl Command for Ignore {
             .ignore_list()
             .ignore(connector, &user)
             .await
-            .map_err(|e| CommandError::Failed(e.to_string()))?;
+            .map_err(CommandError::failed)?;
         Ok(Reply::text(if added {
             format!("Ignoring {user}.")
         } else {
@@ -58,7 +58,7 @@ impl Command for Unignore {
             .ignore_list()
             .unignore(&call.message.connector, &user)
             .await
-            .map_err(|e| CommandError::Failed(e.to_string()))?;
+            .map_err(CommandError::failed)?;
         Ok(Reply::text(if removed {
             format!("No longer ignoring {user}.")
         } else {

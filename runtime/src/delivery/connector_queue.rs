@@ -120,7 +120,7 @@ mod tests {
         }
         async fn send(&self, message: &Outbound) -> Result<(), ConnectorError> {
             if Some(message.text.as_str()) == self.fail_on {
-                return Err(ConnectorError("network down".into()));
+                return Err(ConnectorError::other("network down"));
             }
             self.sent
                 .lock()

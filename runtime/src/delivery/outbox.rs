@@ -191,7 +191,7 @@ impl Outbox {
             // A panicked write: as for a failed one.
             Err(e) => match claim.write_failed().await {
                 AfterFailedWrite::Sent => Ok(()),
-                _ => Err(StoreError::Backend(format!("writing an outbox row: {e}")).into()),
+                _ => Err(StoreError::backend("writing an outbox row", e.to_string()).into()),
             },
         };
         listening.heard(outcome)
@@ -277,7 +277,7 @@ async fn write_unsent(
     }
     let written = match serde_json::to_string(&*stored) {
         Ok(value) => store.put(&key, &value).await,
-        Err(e) => Err(StoreError::Backend(format!("encoding an outbox row: {e}"))),
+        Err(e) => Err(StoreError::backend("encoding an outbox row", e)),
     };
     match written {
         Ok(()) => {

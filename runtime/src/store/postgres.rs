@@ -47,7 +47,7 @@ impl PostgresStore {
             move |e: tokio_postgres::Error| StoreError::Migration {
                 path: target.into(),
                 version,
-                message: e.to_string(),
+                source: pg_error(&e).into(),
             }
         };
         let tx = client.transaction().await.map_err(err(0))?;
@@ -93,13 +93,13 @@ impl PostgresStore {
         self.pool
             .get()
             .await
-            .map_err(|e| StoreError::Backend(format!("{}: {e}", self.target)))
+            .map_err(|e| StoreError::backend(self.target.clone(), e))
     }
 }
 
 fn backend_err(what: &'static str, scope: &str) -> impl Fn(tokio_postgres::Error) -> StoreError {
     let scope = scope.to_owned();
-    move |e| StoreError::Backend(format!("{what} in scope {scope:?}: {}", pg_error(&e)))
+    move |e| StoreError::backend(format!("{what} in scope {scope:?}"), pg_error(&e))
 }
 
 fn unix_now() -> i64 {

@@ -91,7 +91,12 @@ impl SqliteStore {
         checkpoints.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
         let checkpointer =
             sqlite_checkpoint::start(&conn, checkpoints, "store", sqlite_checkpoint::WAL_LIMIT)
-                .map_err(|e| StoreError::Backend(format!("{}: {e}", path.display())))?;
+                .map_err(|e| {
+                    StoreError::backend(
+                        format!("starting the checkpointer of {}", path.display()),
+                        e,
+                    )
+                })?;
         Self::migrated(conn, path.to_path_buf(), Some(checkpointer))
     }
 
@@ -115,18 +120,19 @@ impl SqliteStore {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         let jobs = sqlite_thread::start(conn, &name, checkpointer).map_err(|e| {
-            StoreError::Backend(format!(
-                "cannot start the store thread for {}: {e}",
-                path.display()
-            ))
+            StoreError::backend(
+                format!("starting the store thread for {}", path.display()),
+                e,
+            )
         })?;
         Ok(SqliteStore { jobs, path })
     }
 
     fn stopped(what: &str, scope: &str) -> StoreError {
-        StoreError::Backend(format!(
-            "{what} in scope {scope:?}: the store thread stopped"
-        ))
+        StoreError::backend(
+            format!("{what} in scope {scope:?}"),
+            "the store thread stopped",
+        )
     }
 
     /// Runs `op` on the store's thread, outside any transaction.
@@ -145,7 +151,7 @@ impl SqliteStore {
         answered
             .await
             .map_err(|_| Self::stopped(what, scope))?
-            .map_err(|e| StoreError::Backend(format!("{what} in scope {scope:?}: {e}")))
+            .map_err(|e| StoreError::backend(format!("{what} in scope {scope:?}"), e))
     }
 
     /// Runs `op` on the store's thread in a transaction (shared with the writes queued beside
@@ -161,7 +167,7 @@ impl SqliteStore {
         answered
             .await
             .map_err(|_| Self::stopped(what, scope))?
-            .map_err(|e| StoreError::Backend(format!("{what} in scope {scope:?}: {e}")))
+            .map_err(|e| StoreError::backend(format!("{what} in scope {scope:?}"), e))
     }
 
     #[cfg(test)]
@@ -233,7 +239,7 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
         let migration_err = |e: rusqlite::Error| StoreError::Migration {
             path: path.to_path_buf(),
             version,
-            message: e.to_string(),
+            source: e.into(),
         };
         tx.execute_batch(sql).map_err(migration_err)?;
         tx.pragma_update(None, "user_version", version)

@@ -152,6 +152,9 @@ impl Connector for Console {
         let mut out = std::io::stdout().lock();
         writeln!(out, "{line}")
             .and_then(|()| out.flush())
-            .map_err(|e| ConnectorError(format!("stdout: {e}")))
+            .map_err(|source| ConnectorError::Io {
+                what: "stdout".into(),
+                source,
+            })
     }
 }

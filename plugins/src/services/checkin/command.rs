@@ -25,7 +25,7 @@ impl Command for CheckinsCommand {
         let rows = CheckinStore::new(ctx.store())
             .all()
             .await
-            .map_err(|e| CommandError::Failed(e.to_string()))?;
+            .map_err(CommandError::failed)?;
         let today = self
             .settings
             .timezone

@@ -75,7 +75,7 @@ impl CheckinStore {
 
     pub async fn save(&self, stored: &StoredCheckin) -> Result<(), StoreError> {
         let json = serde_json::to_string(stored)
-            .map_err(|e| StoreError::Backend(format!("cannot encode a check-in: {e}")))?;
+            .map_err(|e| StoreError::backend("encoding a check-in", e))?;
         self.scope.put(&stored.checkin.packet_hash, &json).await
     }
 

@@ -54,7 +54,7 @@ pub(super) fn start(
         "checkin",
         WAL_LIMIT,
     )
-    .map_err(open_err)?;
+    .map_err(|e| open_err(e.to_string()))?;
     // Read now rather than at the first request, which would wait for it (0.3 s for 900,000
     // rows).
     let mut index = RowIndex::new();

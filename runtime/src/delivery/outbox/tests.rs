@@ -134,7 +134,7 @@ impl Store for Watched {
     async fn put(&self, scope: &str, key: &str, value: &str) -> Result<(), StoreError> {
         self.puts.fetch_add(1, Ordering::SeqCst);
         if value.contains("refused") {
-            return Err(StoreError::Backend("disk full".into()));
+            return Err(StoreError::backend("writing a row", "disk full"));
         }
         self.inner.put(scope, key, value).await?;
         self.put_started.notify_one();
