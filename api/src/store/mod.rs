@@ -8,7 +8,6 @@
 mod memory;
 pub mod postgres;
 pub mod sqlite_checkpoint;
-pub mod sqlite_wal_buffer;
 
 use std::fmt;
 use std::path::PathBuf;

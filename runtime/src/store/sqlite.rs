@@ -70,7 +70,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             source,
         };
-        let conn = switchboard_api::store::sqlite_wal_buffer::open(path).map_err(open_err)?;
+        let conn = Connection::open(path).map_err(open_err)?;
         // SQLite opens lazily: an unusable file only shows up at the first statement, here.
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
         // New files keep SQLite's 4 KiB pages: 1 KiB pages wrote fewer WAL bytes per commit,
@@ -86,8 +86,7 @@ impl SqliteStore {
         }
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(open_err)?;
-        let checkpoints =
-            switchboard_api::store::sqlite_wal_buffer::open(path).map_err(open_err)?;
+        let checkpoints = Connection::open(path).map_err(open_err)?;
         checkpoints.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
         let checkpointer =
             sqlite_checkpoint::start(&conn, checkpoints, "store", sqlite_checkpoint::WAL_LIMIT)

@@ -11,7 +11,7 @@ use std::path::Path;
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::mpsc;
 
-use switchboard_api::store::{sqlite_checkpoint, sqlite_wal_buffer};
+use switchboard_api::store::sqlite_checkpoint;
 
 use super::db::{answer, take_batch, updated_at_now, Pending, ReceiverDbError, SqliteSync};
 use super::row_index::RowIndex;
@@ -75,7 +75,7 @@ fn open(path: &Path, sync: SqliteSync) -> Result<Connection, String> {
         std::fs::create_dir_all(parent)
             .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     }
-    let conn = sqlite_wal_buffer::open(path).map_err(|e| e.to_string())?;
+    let conn = Connection::open(path).map_err(|e| e.to_string())?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(|e| e.to_string())?;
     // Takes effect only on a new file; an existing one keeps its page size.
