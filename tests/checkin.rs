@@ -291,3 +291,24 @@ fn a_bot_that_was_down_at_flush_time_flushes_when_it_starts() {
         "{err}"
     );
 }
+
+/// A check-in said before shutdown is stored: the collector hands over what it heard before its
+/// stop instead of being cut off with events still queued for it.
+#[test]
+fn every_check_in_piped_into_the_console_is_stored_run_after_run() {
+    const CHECK_INS: usize = 1000;
+    let input: String = (0..CHECK_INS)
+        .map(|n| format!("#meshmonday user{n}: check in\n"))
+        .collect();
+    for run in 1..=20 {
+        let scratch = Scratch::new();
+        scratch.write(
+            "config.ini",
+            "[Bot]\ntimezone = UTC\n\n[Connector.console.console]\n\n\
+             [CheckIn]\ncheck_in_days = daily\n",
+        );
+        let output = scratch.run(&["console", "--config", "config.ini"], input.as_bytes());
+        assert!(output.status.success(), "run {run}: {}", stderr(&output));
+        assert_eq!(list_json(&scratch, &[]).len(), CHECK_INS, "run {run}");
+    }
+}

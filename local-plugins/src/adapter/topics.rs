@@ -36,15 +36,9 @@ impl Service for TopicService {
             self.plugin.clone(),
         );
         let task = tokio::spawn(async move {
-            loop {
-                let event = tokio::select! {
-                    _ = stop.cancelled() => return,
-                    event = events.recv() => event,
-                };
-                let Some(Event::Custom(custom)) = event else {
-                    if event.is_none() {
-                        return;
-                    }
+            // Until the stop, then the events published before it.
+            while let Some(event) = events.recv_until(&stop).await {
+                let Event::Custom(custom) = event else {
                     continue;
                 };
                 if !topics.contains(&custom.topic) {
@@ -66,8 +60,14 @@ impl Service for TopicService {
     }
 
     async fn stop(&self) -> Result<(), ServiceError> {
-        if let Some(task) = self.task.lock().ok().and_then(|mut t| t.take()) {
-            task.abort();
+        // `stop` is cancelled by now: the task hands over what was published before it, each
+        // call bounded by the plugin's call timeout; a plugin that still holds it up is cut off.
+        if let Some(mut task) = self.task.lock().ok().and_then(|mut t| t.take()) {
+            let wait = self.timeout.saturating_mul(4).max(Duration::from_secs(1));
+            if tokio::time::timeout(wait, &mut task).await.is_err() {
+                tracing::warn!(plugin = %self.plugin, "event hand-over did not finish within {wait:?}; aborted");
+                task.abort();
+            }
         }
         Ok(())
     }

@@ -54,6 +54,9 @@ impl Plugin for CheckinPlugin {
     }
 }
 
+/// How long `stop` waits for the collector to store what it heard before the stop.
+const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub struct CheckinService {
     settings: CheckinSettings,
     policy: FlushPolicy,
@@ -109,9 +112,13 @@ impl Service for CheckinService {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .drain(..)
             .collect();
-        for task in tasks {
-            task.abort();
-            let _ = task.await;
+        // `stop` is cancelled by now: the collector stores what it heard before, and a flush in
+        // flight finishes. Bounded, so a hung store cannot hold up shutdown for ever.
+        for mut task in tasks {
+            if tokio::time::timeout(STOP_WAIT, &mut task).await.is_err() {
+                tracing::warn!("check-in task did not stop within {STOP_WAIT:?}; aborted");
+                task.abort();
+            }
         }
         Ok(())
     }
@@ -127,15 +134,10 @@ async fn collect(
     mut events: switchboard_api::Subscription,
     stop: CancellationToken,
 ) {
-    loop {
-        let event = tokio::select! {
-            _ = stop.cancelled() => return,
-            event = events.recv() => event,
-        };
-        let message = match event {
-            Some(Event::Inbound(message)) => message,
-            Some(_) => continue,
-            None => return,
+    // Until the stop, then what was heard before it: a check-in said before shutdown is stored.
+    while let Some(event) = events.recv_until(&stop).await {
+        let Event::Inbound(message) = event else {
+            continue;
         };
         let Some(checkin) = parse::accept(&settings, &message) else {
             continue;
