@@ -3,6 +3,7 @@
 
 mod cli;
 
+use cli::logging::say;
 use std::process::ExitCode;
 
 // Sinks allocate a little per request on every core; mimalloc's per-thread heaps are
@@ -14,7 +15,7 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            say!("error: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };

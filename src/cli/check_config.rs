@@ -1,5 +1,6 @@
 //! `switchboard check-config`: every problem at once, exit 1 when there is any.
 
+use super::logging::say;
 use std::process::ExitCode;
 
 use switchboard_runtime::bot::{discover_and_assemble, StartupError};
@@ -18,10 +19,10 @@ pub async fn run(args: ConfigArgs) -> ExitCode {
         Ok(assembly) => {
             let refusals = assembly.registry.refusals();
             for refusal in &refusals {
-                eprintln!("warning: local plugin refused: {refusal}");
+                say!("warning: local plugin refused: {refusal}");
             }
             if args.strict && !refusals.is_empty() {
-                eprintln!(
+                say!(
                     "error: --strict: {} local plugin(s) refused",
                     refusals.len()
                 );
@@ -54,8 +55,8 @@ fn report(error: &StartupError) -> ExitCode {
     let text = error.to_string();
     let count = text.lines().count();
     for line in text.lines() {
-        eprintln!("error: {line}");
+        say!("error: {line}");
     }
-    eprintln!("{count} error(s); nothing was started");
+    say!("{count} error(s); nothing was started");
     ExitCode::FAILURE
 }

@@ -1,5 +1,6 @@
 //! `switchboard gen-cert`: a self-signed certificate and key for TLS on localhost.
 
+use super::logging::say;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -30,7 +31,7 @@ pub fn run(args: GenCertArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(message) => {
-            eprintln!("error: {message}");
+            say!("error: {message}");
             ExitCode::FAILURE
         }
     }

@@ -7,6 +7,7 @@ mod plugin_commands;
 mod plugin_table;
 mod start;
 
+use crate::cli::logging::say;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -57,7 +58,7 @@ pub async fn main() -> ExitCode {
     for subcommand in &plugin_commands {
         let added = subcommand.command();
         if command.find_subcommand(added.get_name()).is_some() {
-            eprintln!(
+            say!(
                 "warning: a plugin's subcommand `{}` is already taken; it is left out",
                 added.get_name()
             );
@@ -74,7 +75,7 @@ pub async fn main() -> ExitCode {
         .get_one::<String>("log_level")
         .cloned()
         .unwrap_or_else(|| "info".into());
-    logging::init(format, &level);
+    let _log_writer = logging::init(format, &level);
     if let Some((name, args)) = matches.subcommand() {
         if let Some(plugin) = plugin_commands
             .iter()

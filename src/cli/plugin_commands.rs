@@ -1,6 +1,7 @@
 //! Subcommands that plugins add (`checkin`, `checkin-receiver`, ...), and the config and store
 //! the binary lends them.
 
+use super::logging::say;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -23,7 +24,7 @@ pub async fn run(subcommand: &dyn Subcommand, args: &clap::ArgMatches) -> ExitCo
     match subcommand.run(args, &BinaryHost).await {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             ExitCode::FAILURE
         }
     }

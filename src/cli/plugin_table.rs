@@ -1,5 +1,6 @@
 //! `switchboard plugins`: what would load, and what was refused and why.
 
+use super::logging::say;
 use std::process::ExitCode;
 
 use switchboard_runtime::bot::discover_and_assemble;
@@ -12,7 +13,7 @@ pub async fn run(args: ConfigArgs, json: bool) -> ExitCode {
     let config = match loader(&args, false)() {
         Ok(config) => config,
         Err(e) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -21,7 +22,7 @@ pub async fn run(args: ConfigArgs, json: bool) -> ExitCode {
     let assembly = match assembly {
         Ok(assembly) => assembly,
         Err(e) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             return ExitCode::FAILURE;
         }
     };

@@ -1,5 +1,6 @@
 //! `switchboard run` and `switchboard console`.
 
+use super::logging::say;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -50,7 +51,7 @@ pub async fn run(args: ConfigArgs, console: bool) -> ExitCode {
     match runtime::run(builtins(), options).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: the bot did not start:\n{e}");
+            say!("error: the bot did not start:\n{e}");
             ExitCode::FAILURE
         }
     }
