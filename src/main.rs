@@ -7,7 +7,9 @@ use cli::logging::say;
 use std::process::ExitCode;
 
 // Sinks allocate a little per request on every core; mimalloc's per-thread heaps are
-// measurably cheaper than glibc's arenas there (see benches/sink_load.rs).
+// measurably cheaper than glibc's arenas there (see benches/sink_load.rs). Built with `no_thp`:
+// on a kernel with transparent huge pages `always`, its arenas otherwise took about 10 MB of
+// huge pages in a bot that needs a few (benches/console_footprint.py).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
