@@ -473,3 +473,46 @@ fn a_native_plugin_route_is_served_on_its_configured_port() {
     let (status, _) = session.finish();
     assert!(status.success());
 }
+
+#[test]
+fn a_flooding_exec_plugin_cannot_flood_the_log_and_an_overlong_protocol_line_faults_it() {
+    let scratch = Scratch::new();
+    drop_exec_fixture(&plugins(&scratch), "flood");
+
+    let mut session = scratch.spawn(&["console"]);
+    session.say("!flood");
+    assert_eq!(session.next_line(), "[@console] flooded");
+    session.say("!bigline");
+    assert_eq!(
+        session.next_line(),
+        "[@console] Sorry, `!bigline` failed; the details are in the bot's log."
+    );
+    // Restarted: it answers again.
+    session.say("!flood");
+    assert_eq!(session.next_line(), "[@console] flooded");
+    let (status, err) = session.finish();
+    assert!(status.success());
+
+    let lines: Vec<&str> = err.lines().collect();
+    // 2 × 40,000 junk lines and two 5 MB lines: at most the bursts and the summaries are logged.
+    let from_plugin = lines.iter().filter(|l| l.contains("junk on")).count();
+    assert!(
+        from_plugin <= 4 * 50 + 20,
+        "{from_plugin} junk lines logged"
+    );
+    assert!(
+        err.contains("line(s) of stderr were not logged")
+            && err.contains("line(s) of non-protocol stdout were not logged"),
+        "the unlogged lines are summarised"
+    );
+    let longest = lines.iter().map(|l| l.len()).max().unwrap_or(0);
+    assert!(longest < 2048, "a log line of {longest} bytes");
+    assert!(
+        err.contains("(5000000 bytes, cut)"),
+        "the long line is cut and says so"
+    );
+    assert!(
+        err.contains("wrote a stdout line of 2097152 bytes, over the protocol's 1048576"),
+        "the overlong protocol line is why it was restarted"
+    );
+}

@@ -2,6 +2,8 @@
 //! backoff when it dies.
 
 mod host;
+mod line_reader;
+mod output_log;
 mod process;
 mod protocol;
 

@@ -11,15 +11,21 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use serde_json::Value;
 use switchboard_plugin_sdk::{Declarations, Request};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 use super::host::host_call;
+use super::line_reader::{BoundedLines, Line};
+use super::output_log::{OutputLog, Stream, SHOWN};
 use super::protocol::{Hello, Incoming, Outgoing, PROTOCOL_VERSION};
 use crate::backend::{Backend, CallError};
 use switchboard_api::context::Context;
+
+/// The longest stdout line the protocol takes; a plugin that writes a longer one is faulted
+/// and restarted (and the bot holds no more of it than this).
+pub const MAX_PROTOCOL_LINE: usize = 1 << 20;
 
 /// A run that lasted this long resets the backoff.
 const STABLE_RUN: Duration = Duration::from_secs(30);
@@ -146,7 +152,7 @@ impl Backend for ExecBackend {
 struct Running {
     child: Child,
     stdin: ChildStdin,
-    stdout: Lines<BufReader<ChildStdout>>,
+    stdout: BoundedLines<BufReader<ChildStdout>>,
     declarations: Declarations,
 }
 
@@ -175,17 +181,28 @@ async fn launch(spec: &ExecSpec) -> Result<Running, ExecError> {
     };
     let name = spec.name.clone();
     tokio::spawn(async move {
-        let mut lines = BufReader::new(stderr).lines();
+        // Only the start of a long stderr line is kept: the log shows no more of it.
+        let mut lines = BoundedLines::new(BufReader::new(stderr), SHOWN);
+        let mut log = OutputLog::new(&name, Stream::Stderr);
         while let Ok(Some(line)) = lines.next_line().await {
-            tracing::info!(plugin = %name, "stderr: {line}");
+            log.line(&line);
         }
+        log.finish();
     });
-    let mut stdout = BufReader::new(stdout).lines();
-    let line = tokio::time::timeout(spec.start_timeout, stdout.next_line())
+    let mut stdout = BoundedLines::new(BufReader::new(stdout), MAX_PROTOCOL_LINE);
+    let line = match tokio::time::timeout(spec.start_timeout, stdout.next_line())
         .await
         .map_err(|_| ExecError::HelloTimeout(spec.start_timeout))?
         .map_err(|e| ExecError::BadHello(e.to_string()))?
-        .ok_or(ExecError::NoHello)?;
+        .ok_or(ExecError::NoHello)?
+    {
+        Line::Full(line) => line,
+        Line::TooLong { bytes, .. } => {
+            return Err(ExecError::BadHello(format!(
+                "a line of {bytes} bytes, over the protocol's {MAX_PROTOCOL_LINE}"
+            )))
+        }
+    };
     let hello: Hello =
         serde_json::from_str(&line).map_err(|e| ExecError::BadHello(e.to_string()))?;
     if hello.protocol != PROTOCOL_VERSION {
@@ -312,10 +329,12 @@ async fn serve(
 ) -> Option<String> {
     let mut pending: HashMap<u64, Pending> = HashMap::new();
     let mut next_id = 0u64;
+    let mut junk = OutputLog::new(name, Stream::Stdout);
     let exit = loop {
         let first_deadline = pending.values().map(|p| p.deadline).min();
         tokio::select! {
             _ = stop.cancelled() => {
+                junk.finish();
                 let _ = running.child.kill().await;
                 return None;
             }
@@ -326,6 +345,7 @@ async fn serve(
             }
             call = inbox.recv() => {
                 let Some(call) = call else {
+                    junk.finish();
                     let _ = running.child.kill().await;
                     return None;
                 };
@@ -353,11 +373,16 @@ async fn serve(
                 }
             }
             line = running.stdout.next_line() => match line {
-                Ok(Some(line)) => handle_line(name, &line, &mut pending, &mut running.stdin, ctx.as_ref()).await,
+                Ok(Some(Line::Full(line))) => handle_line(name, &line, &mut pending, &mut running.stdin, ctx.as_ref(), &mut junk).await,
+                Ok(Some(Line::TooLong { bytes, .. })) => {
+                    let _ = running.child.kill().await;
+                    break Exit::Closed(format!("wrote a stdout line of {bytes} bytes, over the protocol's {MAX_PROTOCOL_LINE}"));
+                }
                 Ok(None) | Err(_) => break Exit::Closed("closed its stdout".to_string()),
             },
         }
     };
+    junk.finish();
     let (why, status) = match exit {
         Exit::Closed(why) => {
             let status =
@@ -416,11 +441,12 @@ async fn handle_line(
     pending: &mut HashMap<u64, Pending>,
     stdin: &mut ChildStdin,
     ctx: Option<&Context>,
+    junk: &mut OutputLog,
 ) {
     let incoming = match serde_json::from_str::<Incoming>(line) {
         Ok(incoming) => incoming,
         Err(_) => {
-            tracing::warn!(plugin = %name, "ignored a stdout line that is not the protocol: {line}");
+            junk.line(&Line::Full(line.to_string()));
             return;
         }
     };
