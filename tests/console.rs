@@ -248,3 +248,20 @@ fn a_reload_racing_the_end_of_input_still_lets_every_reply_out() {
         stderr(&output)
     );
 }
+
+#[test]
+fn control_characters_from_the_chat_never_reach_the_terminal() {
+    let scratch = Scratch::new();
+    // A user name that clears the screen, and one that rings the bell.
+    let output = scratch.run(&["console"], b"@ev\x1b[2Jil !ping\n@a\x07b !ping\n");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        !output.stdout.iter().any(|b| *b == 0x1b || *b == 0x07),
+        "{:?}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert_eq!(
+        stdout_lines(&output),
+        vec!["[@ev\\x1b[2Jil] pong", "[@a\\x07b] pong"]
+    );
+}

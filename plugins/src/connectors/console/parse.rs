@@ -55,15 +55,52 @@ pub fn parse_line(line: &str) -> ConsoleLine {
 }
 
 pub fn format_reply(target: &Target, text: &str) -> String {
+    let text = printable(text);
     match &target.conversation {
-        Conversation::Channel(channel) => format!("[{channel}] {text}"),
-        Conversation::Direct(user) => format!("[@{user}] {text}"),
+        Conversation::Channel(channel) => format!("[{}] {text}", printable(channel)),
+        Conversation::Direct(user) => format!("[@{}] {text}", printable(user)),
     }
+}
+
+/// `text` safe to print on a terminal: control characters (CR, LF, ESC, BEL, NUL, DEL, the C1
+/// range...) are shown as escapes such as `\x1b` instead of acting on the terminal or forging
+/// lines. Tabs stay.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\t') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\t' => out.push(c),
+            c if (c as u32) < 0x100 && c.is_control() => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_printed_as_escapes_not_sent_to_the_terminal() {
+        let target = Target::direct("console", "ev\u{1b}[2Jil");
+        assert_eq!(
+            format_reply(
+                &target,
+                "red \u{1b}[31m\u{7}\r\n[#x] forged\u{0}\u{9b}\tend"
+            ),
+            "[@ev\\x1b[2Jil] red \\x1b[31m\\x07\\x0d\\x0a[#x] forged\\x00\\x9b\tend"
+        );
+        let channel = Target::channel("console", "#gen\r\n");
+        assert_eq!(format_reply(&channel, "ok"), "[#gen\\x0d\\x0a] ok");
+        assert_eq!(printable("plain, ünïcode"), "plain, ünïcode");
+    }
 
     #[test]
     fn a_channel_line_names_channel_and_sender() {
