@@ -68,6 +68,26 @@ fn the_native_example_greets_reads_its_config_and_keeps_a_count() {
 }
 
 #[test]
+fn loading_native_plugins_leaves_nothing_in_the_temporary_folder() {
+    let scratch = Scratch::new();
+    drop_native(&scratch, "hello-native");
+    let mut session = scratch.spawn(&["console"]);
+    let pid = session.child.id();
+    session.say("!hello");
+    assert_eq!(session.next_line(), "[@console] Hello, console!");
+    let (status, _) = session.finish();
+    assert!(status.success());
+    let prefix = format!("switchboard-plugins-{pid}");
+    let left: Vec<String> = std::fs::read_dir(std::env::temp_dir())
+        .expect("temp dir")
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(&prefix))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
 fn the_c_example_loads_and_answers() {
     let scratch = Scratch::new();
     hello_c(&plugins(&scratch).join("libhello_c.so"), None);

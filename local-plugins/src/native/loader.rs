@@ -52,11 +52,13 @@ pub struct NativeLibrary {
 /// The library is leaked on purpose: unloading runs the plugin's TLS destructors after its code
 /// is gone, which crashes (libloading #41), and musl cannot unload at all.
 pub fn load(path: &Path) -> Result<NativeLibrary, LoadError> {
-    let copy = private_copy(path).map_err(LoadError::Copy)?;
+    let (dir, copy) = private_copy(path).map_err(LoadError::Copy)?;
     // SAFETY: loading runs the library's initialisers. We only load from the operator's own
     // plugin folder (documented), which is the trust boundary for native plugins.
     let opened = unsafe { Library::new(&copy) };
+    // The mapping stays valid without its file: nothing is left in the temporary folder.
     let _ = std::fs::remove_file(&copy);
+    let _ = std::fs::remove_dir(&dir);
     let library: &'static Library = Box::leak(Box::new(opened.map_err(LoadError::Open)?));
     // SAFETY: the symbol's type is fixed by ABI v1: `extern "C" fn() -> *const PluginDescriptor`.
     let entry = unsafe { library.get::<EntryFn>(ENTRY_SYMBOL) }.map_err(|_| LoadError::NoEntry)?;
@@ -133,12 +135,13 @@ fn major_minor(version: &str) -> (&str, &str) {
     (parts.next().unwrap_or(""), parts.next().unwrap_or(""))
 }
 
-/// A copy of the library under a name no earlier load used, in a folder only we can write.
-fn private_copy(path: &Path) -> std::io::Result<PathBuf> {
+/// A copy of the library under a name no earlier load used, in a folder of its own that only
+/// we can write: (the folder, the copy).
+fn private_copy(path: &Path) -> std::io::Result<(PathBuf, PathBuf)> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let dir = std::env::temp_dir().join(format!("switchboard-plugins-{}", std::process::id()));
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("switchboard-plugins-{}-{n}", std::process::id()));
     let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(&dir)?;
@@ -146,8 +149,10 @@ fn private_copy(path: &Path) -> std::io::Result<PathBuf> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "plugin".into());
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let copy = dir.join(format!("{n}-{file}"));
-    std::fs::copy(path, &copy)?;
-    Ok(copy)
+    let copy = dir.join(file);
+    if let Err(e) = std::fs::copy(path, &copy) {
+        let _ = std::fs::remove_dir(&dir);
+        return Err(e);
+    }
+    Ok((dir, copy))
 }
