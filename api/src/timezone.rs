@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
+use crate::config::{FromConfigValue, ValueError, ValueKind};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BotTimezone {
     Iana(chrono_tz::Tz),
@@ -12,7 +14,7 @@ pub enum BotTimezone {
 
 impl BotTimezone {
     /// `""` means the system's zone; anything else must be an IANA name.
-    pub fn parse(name: &str) -> Result<BotTimezone, String> {
+    pub fn parse(name: &str) -> Result<BotTimezone, ValueError> {
         let name = name.trim();
         if name.is_empty() {
             return Ok(BotTimezone::SystemLocal);
@@ -20,7 +22,7 @@ impl BotTimezone {
         name.parse::<chrono_tz::Tz>()
             .map(BotTimezone::Iana)
             .map_err(|_| {
-                format!("`{name}` is not an IANA time zone name (e.g. `Europe/Berlin`, `America/Denver`, `UTC`)")
+                ValueError::Invalid(format!("`{name}` is not an IANA time zone name (e.g. `Europe/Berlin`, `America/Denver`, `UTC`)"))
             })
     }
 
@@ -58,6 +60,14 @@ impl BotTimezone {
     }
 }
 
+/// `[Bot] timezone`: an IANA name, or empty for the system's zone.
+impl FromConfigValue for BotTimezone {
+    const KIND: ValueKind = ValueKind::Text;
+    fn from_config_value(raw: &str) -> Result<Self, ValueError> {
+        BotTimezone::parse(raw)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,7 +79,7 @@ mod tests {
             Ok(BotTimezone::Iana(_))
         ));
         assert_eq!(BotTimezone::parse(""), Ok(BotTimezone::SystemLocal));
-        let err = BotTimezone::parse("America/Denvr").unwrap_err();
+        let err = BotTimezone::parse("America/Denvr").unwrap_err().to_string();
         assert!(
             err.contains("America/Denvr") && err.contains("IANA"),
             "{err}"

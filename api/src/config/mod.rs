@@ -1,21 +1,26 @@
 //! `config.ini`, with `local/config.ini` merged on top and environment variables for secrets.
 //!
-//! Loading only parses; [`Config::validate`] checks the result against the [`SectionSpec`]s
-//! that the core and every plugin declare, and [`Config::view`] reads typed values with the
-//! declared defaults.
+//! Every section is declared once, as a struct ([`config_section!`](crate::config_section)):
+//! its fields are the keys, their doc comments the documentation. From that declaration come
+//! the [`SectionSpec`] that [`Config::validate`] checks the files against, typed access
+//! ([`Config::read`]), and the reference in `docs/configuration.md` and `config.ini.example`
+//! (see `reference`). Loading only parses.
 
 pub mod core;
 mod error;
 mod ini;
+mod kind;
 mod schema;
+mod section;
 mod value;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use error::{ConfigError, ConfigErrors, Origin};
-pub use schema::{KeySpec, SectionSpec, ValueKind, ENABLED};
-pub use value::FromConfigValue;
+pub use schema::{ExampleStyle, KeySpec, SectionSpec, ValueCheck, ValueKind, ENABLED};
+pub use section::{ConfigKeys, ConfigPart, ConfigSection};
+pub use value::{FromConfigValue, ValueError};
 
 use crate::suggest::did_you_mean;
 
@@ -216,6 +221,12 @@ impl Config {
             .map(move |name| &name[prefix.len()..])
     }
 
+    /// Reads section `name` (one of `S`'s family, for a pattern such as `Command.*`) as `S`:
+    /// every key from the environment, the files or its default.
+    pub fn read<S: ConfigSection>(&self, name: &str) -> Result<S, ConfigError> {
+        self.view(name, S::spec()).read()
+    }
+
     /// A typed view of one section as `spec` declares it, present or not.
     pub fn view<'a>(&'a self, name: &str, spec: &'a SectionSpec) -> SectionView<'a> {
         SectionView {
@@ -255,9 +266,9 @@ impl Config {
                     );
                     continue;
                 };
-                if let Err(message) = key_spec.kind.check(&entry.value) {
+                if let Err(error) = key_spec.check(&entry.value) {
                     errors.push(
-                        ConfigError::at(entry.origin.clone(), message)
+                        ConfigError::at(entry.origin.clone(), error.to_string())
                             .in_section(&section.name)
                             .for_key(key),
                     );
@@ -268,9 +279,9 @@ impl Config {
             for key in spec.keys.iter().filter(|k| k.env.is_some()) {
                 let var = key.env.unwrap_or_default();
                 if let Ok(value) = std::env::var(var) {
-                    if let Err(message) = key.kind.check(&value) {
+                    if let Err(error) = key.check(&value) {
                         errors.push(
-                            ConfigError::at(Origin::Env(var.to_string()), message)
+                            ConfigError::at(Origin::Env(var.to_string()), error.to_string())
                                 .for_key(key.name),
                         );
                     }
@@ -301,7 +312,18 @@ impl<'a> SectionView<'a> {
 
     /// A section turns its plugin off only by saying `enabled = false`.
     pub fn enabled(&self) -> bool {
-        self.get::<bool>("enabled").unwrap_or(true)
+        self.try_enabled().unwrap_or(true)
+    }
+
+    /// Like [`enabled`](Self::enabled), with a bad value an error rather than on.
+    pub fn try_enabled(&self) -> Result<bool, ConfigError> {
+        self.get(ENABLED.name)
+    }
+
+    /// Reads the section's keys as `K`, a struct declared with
+    /// [`config_section!`](crate::config_section).
+    pub fn read<K: ConfigKeys>(&self) -> Result<K, ConfigError> {
+        K::read(self)
     }
 
     /// The raw value and where it came from: environment (for keys that name a variable),
@@ -341,8 +363,8 @@ impl<'a> SectionView<'a> {
         let Some((raw, origin)) = self.raw(key) else {
             return Ok(None);
         };
-        T::from_config_value(&raw).map(Some).map_err(|message| {
-            ConfigError::at(origin, message)
+        T::from_config_value(&raw).map(Some).map_err(|error| {
+            ConfigError::at(origin, error.to_string())
                 .in_section(&self.name)
                 .for_key(key)
         })

@@ -15,16 +15,18 @@ fn specs() -> Vec<SectionSpec> {
                     .default("text"),
             ],
         ),
-        SectionSpec::plugin(
+        SectionSpec::new(
             "Connector.console.*",
             "",
             vec![KeySpec::new("max_message_length", ValueKind::Integer, "").default("400")],
-        ),
-        SectionSpec::plugin(
+        )
+        .plugin(),
+        SectionSpec::new(
             "CheckIn",
             "",
             vec![KeySpec::new("api_key", ValueKind::Text, "").env("SWITCHBOARD_TEST_CHECKIN_KEY")],
-        ),
+        )
+        .plugin(),
     ]
 }
 

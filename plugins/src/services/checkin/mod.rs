@@ -15,7 +15,7 @@ mod tests;
 use std::sync::Mutex;
 
 use chrono::Utc;
-use switchboard_api::config::{ConfigError, SectionSpec};
+use switchboard_api::config::{ConfigError, ConfigSection, SectionSpec};
 use switchboard_api::{
     async_trait, Context, Event, Health, Plugin, PluginBuilder, Service, ServiceError,
 };
@@ -34,7 +34,7 @@ impl Plugin for CheckinPlugin {
     }
 
     fn config_sections(&self) -> Vec<SectionSpec> {
-        vec![config::section()]
+        vec![config::CheckinSection::spec().clone()]
     }
 
     fn build(&self, builder: &mut PluginBuilder<'_>) -> Result<(), ConfigError> {
