@@ -4,12 +4,13 @@
 //! its fields are the keys, their doc comments the documentation. From that declaration come
 //! the [`SectionSpec`] that [`Config::validate`] checks the files against, typed access
 //! ([`Config::read`]), and the reference in `docs/configuration.md` and `config.ini.example`
-//! (see `reference`). Loading only parses.
+//! ([`reference`]). Loading only parses.
 
 pub mod core;
 mod error;
 mod ini;
 mod kind;
+pub mod reference;
 mod schema;
 mod section;
 mod value;

@@ -1,0 +1,137 @@
+//! Marked regions of a hand-written file that are generated: every line from one holding
+//! `BEGIN GENERATED <name>` to one holding `END GENERATED`. The marker lines stay as they are;
+//! what is between them is replaced.
+
+/// What starts a region; the word after it names what the region holds.
+pub const BEGIN: &str = "BEGIN GENERATED";
+/// What ends a region.
+pub const END: &str = "END GENERATED";
+
+/// A file whose markers do not pair up, or a region naming something unknown.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegionError {
+    #[error("line {line}: `{BEGIN}` needs a name after it")]
+    Unnamed { line: usize },
+    #[error("line {line}: `{BEGIN} {name}` inside the region begun at line {open}")]
+    Nested {
+        line: usize,
+        name: String,
+        open: usize,
+    },
+    #[error("line {line}: `{END}` without a `{BEGIN}` before it")]
+    Unopened { line: usize },
+    #[error("line {line}: `{BEGIN} {name}` is never ended by `{END}`")]
+    Unclosed { line: usize, name: String },
+    #[error("line {line}: `{BEGIN} {name}`: {reason}")]
+    Unknown {
+        line: usize,
+        name: String,
+        reason: String,
+    },
+}
+
+/// The name of each region, with the line it begins at.
+pub fn region_names(text: &str) -> Result<Vec<(String, usize)>, RegionError> {
+    let mut names = Vec::new();
+    fill_regions(text, |name, line| {
+        names.push((name.to_string(), line));
+        Ok(String::new())
+    })?;
+    Ok(names)
+}
+
+/// `text` with each region's lines replaced by `render(name, line)`, which either returns the
+/// region's new text (whole lines) or says why it does not know the name.
+pub fn fill_regions(
+    text: &str,
+    mut render: impl FnMut(&str, usize) -> Result<String, String>,
+) -> Result<String, RegionError> {
+    let mut out = String::with_capacity(text.len());
+    let mut open: Option<(String, usize)> = None;
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let number = index + 1;
+        if let Some(at) = line.find(BEGIN) {
+            let name = line[at + BEGIN.len()..]
+                .split_whitespace()
+                .next()
+                .ok_or(RegionError::Unnamed { line: number })?
+                .to_string();
+            if let Some((_, begun)) = open {
+                return Err(RegionError::Nested {
+                    line: number,
+                    name,
+                    open: begun,
+                });
+            }
+            out.push_str(line);
+            let body = render(&name, number).map_err(|reason| RegionError::Unknown {
+                line: number,
+                name: name.clone(),
+                reason,
+            })?;
+            out.push_str(&body);
+            open = Some((name, number));
+        } else if line.contains(END) {
+            if open.take().is_none() {
+                return Err(RegionError::Unopened { line: number });
+            }
+            out.push_str(line);
+        } else if open.is_none() {
+            out.push_str(line);
+        }
+    }
+    match open {
+        Some((name, line)) => Err(RegionError::Unclosed { line, name }),
+        None => Ok(out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upper(name: &str, _line: usize) -> Result<String, String> {
+        match name {
+            "x" | "y" => Ok(format!("{}\n", name.to_uppercase())),
+            _ => Err("no such thing".into()),
+        }
+    }
+
+    #[test]
+    fn regions_are_replaced_and_the_rest_kept() {
+        let text = "intro\n<!-- BEGIN GENERATED x -->\nold\nlines\n<!-- END GENERATED -->\nmiddle\n# BEGIN GENERATED y (more words)\n# END GENERATED\n";
+        assert_eq!(
+            fill_regions(text, upper).unwrap(),
+            "intro\n<!-- BEGIN GENERATED x -->\nX\n<!-- END GENERATED -->\nmiddle\n# BEGIN GENERATED y (more words)\nY\n# END GENERATED\n"
+        );
+        assert_eq!(
+            region_names(text).unwrap(),
+            [("x".to_string(), 2), ("y".to_string(), 7)]
+        );
+    }
+
+    #[test]
+    fn markers_that_do_not_pair_up_are_named_with_their_line() {
+        let err = |text: &str| fill_regions(text, upper).unwrap_err().to_string();
+        assert_eq!(
+            err("a\nBEGIN GENERATED x\n"),
+            "line 2: `BEGIN GENERATED x` is never ended by `END GENERATED`"
+        );
+        assert_eq!(
+            err("END GENERATED\n"),
+            "line 1: `END GENERATED` without a `BEGIN GENERATED` before it"
+        );
+        assert_eq!(
+            err("BEGIN GENERATED x\nBEGIN GENERATED y\n"),
+            "line 2: `BEGIN GENERATED y` inside the region begun at line 1"
+        );
+        assert_eq!(
+            err("BEGIN GENERATED z\nEND GENERATED\n"),
+            "line 1: `BEGIN GENERATED z`: no such thing"
+        );
+        assert_eq!(
+            err("BEGIN GENERATED\n"),
+            "line 1: `BEGIN GENERATED` needs a name after it"
+        );
+    }
+}
