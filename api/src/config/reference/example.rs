@@ -6,6 +6,8 @@ use crate::config::{ExampleStyle, SectionSpec, ENABLED};
 
 /// The width comments are wrapped to, `# ` included.
 const WIDTH: usize = 96;
+/// A space that wrapping does not break at, so that `Default:` stays with its value.
+const KEEP: char = '\u{1}';
 
 /// Every section in order, separated by blank lines: its description, its header (a family
 /// under its example name) and each key with its documentation and default. A key is written
@@ -20,12 +22,12 @@ fn section(spec: &SectionSpec) -> String {
     let mut out = String::new();
     let description = paragraphs(spec.doc);
     for (i, paragraph) in description.iter().enumerate() {
-        let text = if i == 0 {
-            format!("{}: {paragraph}", spec.title())
+        if i == 0 {
+            comment(&mut out, &format!("{}: {paragraph}", spec.title()));
         } else {
-            paragraph.clone()
-        };
-        comment(&mut out, &text);
+            out.push_str("#\n");
+            comment(&mut out, paragraph);
+        }
     }
     if description.is_empty() {
         comment(&mut out, &spec.title());
@@ -42,14 +44,14 @@ fn section(spec: &SectionSpec) -> String {
         if disabled {
             doc.push_str(" Off in this example, so that it starts nothing: set it to true (or delete the line) to turn the section on.");
         }
-        doc.push_str(&match default_words(key).as_str() {
-            "(required)" => " Required.".to_string(),
-            words => format!(" Default: {words}."),
-        });
         if let Some(env) = env_sentence(key) {
             doc.push(' ');
             doc.push_str(&env);
         }
+        doc.push_str(&match default_words(key).as_str() {
+            "(required)" => " Required.".to_string(),
+            words => format!(" Default:{KEEP}{words}"),
+        });
         comment(&mut out, doc.trim_start());
         let value = if disabled {
             "false"
@@ -79,7 +81,7 @@ fn header(spec: &SectionSpec) -> String {
 fn comment(out: &mut String, text: &str) {
     for line in wrap(text, WIDTH - 2) {
         out.push_str("# ");
-        out.push_str(&line);
+        out.push_str(&line.replace(KEEP, " "));
         out.push('\n');
     }
 }
@@ -100,7 +102,7 @@ mod tests {
             " Notes, one per team.\n",
             vec![
                 key("keep", Duration, " How long.\n").default("1d"),
-                key("key", Text, " The key.\n")
+                key("key", Text, " The secret key.\n")
                     .env("NOTES_KEY")
                     .example("s3cret"),
                 key("who", List, " Who.\n").optional(false).example("a, b"),
@@ -116,11 +118,12 @@ mod tests {
             example_ini(&[notes()]),
             "# [Notes.NAME]: Notes, one per team.\n\
              [Notes.team]\n\
-             # Set to false to turn this off without deleting the section. Default: true.\n\
+             # Set to false to turn this off without deleting the section. Default: true\n\
              enabled = true\n\
-             # How long. Default: 1d.\n\
+             # How long. Default: 1d\n\
              keep = 1d\n\
-             # The key. Default: (none). The environment variable `NOTES_KEY`, when set, wins over the files.\n\
+             # The secret key. The environment variable `NOTES_KEY`, when set, wins over the files.\n\
+             # Default: (none)\n\
              # key = s3cret\n\
              # Who. Required.\n\
              who = a, b\n"

@@ -1,6 +1,7 @@
-//! Marked regions of a hand-written file that are generated: every line from one holding
-//! `BEGIN GENERATED <name>` to one holding `END GENERATED`. The marker lines stay as they are;
-//! what is between them is replaced.
+//! Marked regions of a hand-written file that are generated: every line from a comment line
+//! that starts `BEGIN GENERATED <name>` (`<!-- BEGIN GENERATED [Bot] -->`, `# BEGIN GENERATED
+//! sections`) to one that starts `END GENERATED`. The marker lines stay as they are; what is
+//! between them is replaced. The words elsewhere in a line are only words.
 
 /// What starts a region; the word after it names what the region holds.
 pub const BEGIN: &str = "BEGIN GENERATED";
@@ -30,6 +31,16 @@ pub enum RegionError {
     },
 }
 
+/// A line's text after the comment opener it starts with (`<!--`, `#`, `;` or `//`), if any.
+fn marker_text(line: &str) -> &str {
+    let line = line.trim_start();
+    ["<!--", "#", ";", "//"]
+        .iter()
+        .find_map(|opener| line.strip_prefix(opener))
+        .unwrap_or(line)
+        .trim_start()
+}
+
 /// The name of each region, with the line it begins at.
 pub fn region_names(text: &str) -> Result<Vec<(String, usize)>, RegionError> {
     let mut names = Vec::new();
@@ -50,8 +61,9 @@ pub fn fill_regions(
     let mut open: Option<(String, usize)> = None;
     for (index, line) in text.split_inclusive('\n').enumerate() {
         let number = index + 1;
-        if let Some(at) = line.find(BEGIN) {
-            let name = line[at + BEGIN.len()..]
+        let marker = marker_text(line);
+        if let Some(rest) = marker.strip_prefix(BEGIN) {
+            let name = rest
                 .split_whitespace()
                 .next()
                 .ok_or(RegionError::Unnamed { line: number })?
@@ -71,7 +83,7 @@ pub fn fill_regions(
             })?;
             out.push_str(&body);
             open = Some((name, number));
-        } else if line.contains(END) {
+        } else if marker.starts_with(END) {
             if open.take().is_none() {
                 return Err(RegionError::Unopened { line: number });
             }
@@ -99,10 +111,10 @@ mod tests {
 
     #[test]
     fn regions_are_replaced_and_the_rest_kept() {
-        let text = "intro\n<!-- BEGIN GENERATED x -->\nold\nlines\n<!-- END GENERATED -->\nmiddle\n# BEGIN GENERATED y (more words)\n# END GENERATED\n";
+        let text = "intro `BEGIN GENERATED` and `END GENERATED` in prose\n<!-- BEGIN GENERATED x -->\nold\nlines\n<!-- END GENERATED -->\nmiddle\n# BEGIN GENERATED y (more words)\n# END GENERATED\n";
         assert_eq!(
             fill_regions(text, upper).unwrap(),
-            "intro\n<!-- BEGIN GENERATED x -->\nX\n<!-- END GENERATED -->\nmiddle\n# BEGIN GENERATED y (more words)\nY\n# END GENERATED\n"
+            "intro `BEGIN GENERATED` and `END GENERATED` in prose\n<!-- BEGIN GENERATED x -->\nX\n<!-- END GENERATED -->\nmiddle\n# BEGIN GENERATED y (more words)\nY\n# END GENERATED\n"
         );
         assert_eq!(
             region_names(text).unwrap(),
