@@ -30,7 +30,8 @@ switchboard_api::config_section! {
         /// When the day's check-ins are submitted, `HH:MM` or `HHMM` in `[Bot] timezone`.
         #[key(default = "23:59")]
         pub flush_time: String,
-        /// Where check-ins are POSTed; empty keeps them in the store only.
+        /// Where check-ins are POSTed (e.g. `https://example.com/checkins`); empty keeps them in
+        /// the store only.
         #[key(example = "https://example.com/checkins")]
         pub api_url: Option<String>,
         /// The bearer key for `api_url`; required when `api_url` is set.

@@ -41,8 +41,12 @@ switchboard_api::config_section! {
         /// The port to listen on.
         #[key(default = "9999")]
         pub port: u64,
-        /// The bearer secret clients send. Required.
-        #[key(env = "CHECKIN_API_SECRET", example = "YOUR_SECRET")]
+        /// The bearer secret clients send.
+        #[key(
+            env = "CHECKIN_API_SECRET",
+            default_doc = "(required)",
+            example = "YOUR_SECRET"
+        )]
         pub secret: Option<String>,
         /// The SQLite file check-ins are stored in, relative to this file.
         #[key(default = "data/checkins.db")]
