@@ -198,7 +198,7 @@ impl Config {
     pub fn local_dir(&self) -> PathBuf {
         let dir = self
             .sections
-            .get("Plugins")
+            .get(core::PLUGINS)
             .and_then(|s| s.entries.get("local_dir"))
             .map(|e| e.value.as_str())
             .unwrap_or(DEFAULT_LOCAL_DIR);

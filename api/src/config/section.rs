@@ -191,3 +191,94 @@ macro_rules! config_section {
         )?
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::config::{Config, ConfigSection, Origin, ValueKind};
+
+    crate::config_section! {
+        /// Shared keys.
+        pub struct Shared {
+            /// A port.
+            pub port: u16,
+        }
+    }
+
+    crate::config_section! {
+        /// A test section.
+        ///
+        /// Second paragraph.
+        #[section("Test.*", plugin, instance = "one")]
+        pub struct TestSection {
+            /// The shared keys.
+            pub shared: Shared,
+            /// How long.
+            #[key(default = "5s")]
+            pub wait: Duration,
+            /// A secret.
+            #[key(env = "SWITCHBOARD_TEST_SECTION_SECRET", example = "s3cret")]
+            pub secret: Option<String>,
+        }
+    }
+
+    #[test]
+    fn the_struct_is_the_spec_with_groups_flattened() {
+        let spec = TestSection::spec();
+        assert_eq!(spec.pattern, "Test.*");
+        assert_eq!(spec.doc, " A test section.\n\n Second paragraph.\n");
+        assert_eq!(spec.instance, Some("one"));
+        let keys: Vec<(&str, ValueKind, bool, bool)> = spec
+            .keys
+            .iter()
+            .map(|k| (k.name, k.kind, k.optional, k.is_required()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("enabled", ValueKind::Bool, true, false),
+                ("port", ValueKind::Integer, false, true),
+                ("wait", ValueKind::Duration, false, false),
+                ("secret", ValueKind::Text, true, false),
+            ]
+        );
+        assert_eq!(spec.keys[1].doc, " A port.\n");
+        assert_eq!(spec.keys[3].env, Some("SWITCHBOARD_TEST_SECTION_SECRET"));
+        assert_eq!(spec.keys[3].example, Some("s3cret"));
+    }
+
+    #[test]
+    fn reading_gives_values_defaults_and_a_required_key_is_an_error_at_the_section() {
+        let config =
+            Config::from_text("config.ini", "[Test.one]\nport = 8080\n[Test.two]\n").unwrap();
+        let one: TestSection = config.read("Test.one").unwrap();
+        assert_eq!(one.shared.port, 8080);
+        assert_eq!(one.wait, Duration::from_secs(5));
+        assert_eq!(one.secret, None);
+        let err = config.read::<TestSection>("Test.two").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "config.ini:3: [Test.two] port: this key is required"
+        );
+        assert_eq!(
+            err.origin,
+            Some(Origin::File {
+                path: "config.ini".into(),
+                line: 3
+            })
+        );
+    }
+
+    #[test]
+    fn a_bad_value_names_its_line_and_validation_reads_it_as_its_type() {
+        let config = Config::from_text("config.ini", "[Test.one]\nport = 70000\n").unwrap();
+        let err = config.read::<TestSection>("Test.one").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "config.ini:2: [Test.one] port: expected a whole number in 0..=65535, found `70000`"
+        );
+        let errors = config.validate(std::slice::from_ref(TestSection::spec()));
+        assert_eq!(errors, vec![err]);
+    }
+}

@@ -23,12 +23,8 @@ pub enum RegionError {
     Unopened { line: usize },
     #[error("line {line}: `{BEGIN} {name}` is never ended by `{END}`")]
     Unclosed { line: usize, name: String },
-    #[error("line {line}: `{BEGIN} {name}`: {reason}")]
-    Unknown {
-        line: usize,
-        name: String,
-        reason: String,
-    },
+    #[error("line {line}: `{BEGIN} {name}` names nothing the code declares")]
+    Unknown { line: usize, name: String },
 }
 
 /// A line's text after the comment opener it starts with (`<!--`, `#`, `;` or `//`), if any.
@@ -46,16 +42,16 @@ pub fn region_names(text: &str) -> Result<Vec<(String, usize)>, RegionError> {
     let mut names = Vec::new();
     fill_regions(text, |name, line| {
         names.push((name.to_string(), line));
-        Ok(String::new())
+        Some(String::new())
     })?;
     Ok(names)
 }
 
-/// `text` with each region's lines replaced by `render(name, line)`, which either returns the
-/// region's new text (whole lines) or says why it does not know the name.
+/// `text` with each region's lines replaced by `render(name, line)`: the region's new text
+/// (whole lines), or `None` for a name it does not know.
 pub fn fill_regions(
     text: &str,
-    mut render: impl FnMut(&str, usize) -> Result<String, String>,
+    mut render: impl FnMut(&str, usize) -> Option<String>,
 ) -> Result<String, RegionError> {
     let mut out = String::with_capacity(text.len());
     let mut open: Option<(String, usize)> = None;
@@ -76,10 +72,9 @@ pub fn fill_regions(
                 });
             }
             out.push_str(line);
-            let body = render(&name, number).map_err(|reason| RegionError::Unknown {
+            let body = render(&name, number).ok_or_else(|| RegionError::Unknown {
                 line: number,
                 name: name.clone(),
-                reason,
             })?;
             out.push_str(&body);
             open = Some((name, number));
@@ -102,11 +97,8 @@ pub fn fill_regions(
 mod tests {
     use super::*;
 
-    fn upper(name: &str, _line: usize) -> Result<String, String> {
-        match name {
-            "x" | "y" => Ok(format!("{}\n", name.to_uppercase())),
-            _ => Err("no such thing".into()),
-        }
+    fn upper(name: &str, _line: usize) -> Option<String> {
+        matches!(name, "x" | "y").then(|| format!("{}\n", name.to_uppercase()))
     }
 
     #[test]
@@ -139,7 +131,7 @@ mod tests {
         );
         assert_eq!(
             err("BEGIN GENERATED z\nEND GENERATED\n"),
-            "line 1: `BEGIN GENERATED z`: no such thing"
+            "line 1: `BEGIN GENERATED z` names nothing the code declares"
         );
         assert_eq!(
             err("BEGIN GENERATED\n"),
