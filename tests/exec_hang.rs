@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use support::local::drop_hangs;
-use support::{Scratch, Session};
+use support::{Scratch, Session, STEP};
 use switchboard_api::config::Config;
 use switchboard_api::Plugin;
 use switchboard_local_plugins::{discover, CallError, LocalSet};
@@ -62,11 +62,20 @@ fn a_hung_exec_plugin_is_killed_listed_as_restarting_and_a_new_process_answers()
     );
 
     std::fs::write(dir.join("go"), "").expect("go");
+    // Once the new process has said hello it is listed active again (a call sent before that
+    // would have to wait for the hello within its 500 ms, which a loaded machine may not give).
+    let started = Instant::now();
+    while !listed_state(&mut session).ends_with("): active") {
+        assert!(
+            started.elapsed() < STEP,
+            "the restarted plugin never became active"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     session.say("!pid");
     let second = session.next_line();
     assert!(second.starts_with("[@console] pid "), "{second}");
     assert_ne!(first, second, "a new process answers");
-    assert!(listed_state(&mut session).ends_with("): active"));
 
     let (status, err) = session.finish();
     assert!(status.success());

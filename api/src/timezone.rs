@@ -3,11 +3,7 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
-/// A time zone: a named IANA zone, or the machine's.
-/// A time zone name that is not in the IANA database.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not an IANA time zone name (e.g. `Europe/Berlin`, `America/Denver`, `UTC`)")]
-pub struct UnknownTimezone(pub String);
+use crate::config::{FromConfigValue, ValueError, ValueKind};
 
 /// A time zone: a named IANA zone, or the machine's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,14 +16,16 @@ pub enum BotTimezone {
 
 impl BotTimezone {
     /// `""` means the system's zone; anything else must be an IANA name.
-    pub fn parse(name: &str) -> Result<BotTimezone, UnknownTimezone> {
+    pub fn parse(name: &str) -> Result<BotTimezone, ValueError> {
         let name = name.trim();
         if name.is_empty() {
             return Ok(BotTimezone::SystemLocal);
         }
         name.parse::<chrono_tz::Tz>()
             .map(BotTimezone::Iana)
-            .map_err(|_| UnknownTimezone(name.to_string()))
+            .map_err(|_| {
+                ValueError::Invalid(format!("`{name}` is not an IANA time zone name (e.g. `Europe/Berlin`, `America/Denver`, `UTC`)"))
+            })
     }
 
     /// `instant` as a wall-clock time in this zone, with its UTC offset.
@@ -61,6 +59,14 @@ impl BotTimezone {
     /// The calendar day of `instant` in this zone.
     pub fn day_of(&self, instant: DateTime<Utc>) -> NaiveDate {
         self.at(instant).date_naive()
+    }
+}
+
+/// `[Bot] timezone`: an IANA name, or empty for the system's zone.
+impl FromConfigValue for BotTimezone {
+    const KIND: ValueKind = ValueKind::Text;
+    fn from_config_value(raw: &str) -> Result<Self, ValueError> {
+        BotTimezone::parse(raw)
     }
 }
 

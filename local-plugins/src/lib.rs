@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use backend::{Backend, CallError};
-pub use plugin::{section_name, LocalPlugin};
+pub use plugin::{reference_section, section_name, LocalPlugin, LocalPluginSection};
 
 use discovery::{Fingerprint, Found};
 use switchboard_api::config::{Config, FromConfigValue, KeySpec, SectionSpec, ValueKind};
@@ -116,7 +116,7 @@ fn disabled_section(config: &Config, plugin: &str) -> SectionSpec {
                 .collect()
         })
         .unwrap_or_default();
-    SectionSpec::plugin(plugin::intern(&name), "A disabled local plugin.", keys)
+    SectionSpec::new(plugin::intern(&name), "A disabled local plugin.", keys).plugin()
 }
 
 /// Scans the plugins folder and loads what is new or changed; `previous` supplies the plugins

@@ -6,8 +6,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use switchboard_api::config::{ConfigError, KeySpec, SectionSpec, ValueKind};
-use switchboard_api::http::{listener_keys, ListenerSettings};
+use switchboard_api::config::{
+    ConfigError, ConfigKeys, ConfigSection, KeySpec, SectionSpec, ValueKind,
+};
+use switchboard_api::http::{ListenerKeys, ListenerSettings};
 use switchboard_api::plugin::{Plugin, PluginBuilder};
 
 use super::adapter::{LocalCommand, LocalSink, TopicService};
@@ -41,28 +43,44 @@ pub(crate) fn intern(text: &str) -> &'static str {
     leaked
 }
 
-pub const CALL_TIMEOUT_DOC: &str =
-    "How long one call into this plugin may take (default: `[Plugins] call_timeout`); an exec plugin that takes longer is restarted.";
+switchboard_api::config_section! {
+    /// One local plugin, by the name it declares (`[Plugin.hello]`). A plugin is loaded unless
+    /// its section says `enabled = false`; a disabled plugin is not started and its other keys
+    /// are not checked. Besides `call_timeout`, the section takes the keys the plugin declares
+    /// (`config_keys`), which it reads as text, such as `greeting = Howdy`; any other key is
+    /// unknown. A plugin with HTTP routes also takes the listener and limit keys of the HTTP
+    /// sinks (from `bind` on): its routes are served, through the same intake as the built-in
+    /// sinks, only when `port` is set, and bodies may be larger by default (1 MiB).
+    #[section("Plugin.*", plugin, instance = "hello", example_commented)]
+    pub struct LocalPluginSection {
+        /// How long one call into this plugin may take; an exec plugin that takes longer is
+        /// restarted.
+        #[key(default_doc = "`[Plugins] call_timeout`", example = "5s")]
+        pub call_timeout: Option<Duration>,
+    }
+}
+
+/// `[Plugin.NAME]` as the reference documents it: its own keys and the route keys.
+pub fn reference_section() -> SectionSpec {
+    let mut spec = LocalPluginSection::spec().clone();
+    spec.keys.extend(route_keys());
+    spec
+}
 
 /// The listener and limit keys of a built-in sink, for a plugin with HTTP routes: the port is
 /// optional (no port, no routes served) and bodies may be larger by default.
 fn route_keys() -> Vec<KeySpec> {
-    listener_keys()
+    ListenerKeys::keys()
         .into_iter()
         .map(|key| match key.name {
-            "port" => KeySpec {
-                doc: "The port its routes listen on; without it the routes are not served.",
-                ..key
-            },
-            "bind" => KeySpec {
-                doc: "The address its routes listen on. Sinks with the same bind and port share one server.",
-                ..key
-            },
-            "max_body_size" => KeySpec {
-                doc: "Largest request body in bytes passed to the plugin; larger ones are answered 413.",
-                ..key
-            }
-            .default("1048576"),
+            "port" => key
+                .doc("The port its routes listen on; without it the routes are not served (its commands still are).")
+                .optional(true)
+                .example("8090"),
+            "bind" => key.doc("The address its routes listen on. Sinks with the same bind and port share one server."),
+            "max_body_size" => key
+                .doc("Largest request body in bytes passed to the plugin; larger ones are answered `413`.")
+                .default("1048576"),
             _ => key,
         })
         .collect()
@@ -81,11 +99,7 @@ impl Plugin for LocalPlugin {
 
     fn config_sections(&self) -> Vec<SectionSpec> {
         let declarations = self.backend.declarations();
-        let mut keys = vec![KeySpec::new(
-            "call_timeout",
-            ValueKind::Duration,
-            CALL_TIMEOUT_DOC,
-        )];
+        let mut keys = LocalPluginSection::spec().keys.clone();
         if self.has_routes() {
             keys.extend(route_keys());
         }
@@ -103,18 +117,15 @@ impl Plugin for LocalPlugin {
         } else {
             intern(&declarations.description)
         };
-        vec![SectionSpec::plugin(
-            intern(&section_name(&self.name)),
-            doc,
-            keys,
-        )]
+        vec![SectionSpec::new(intern(&section_name(&self.name)), doc, keys).plugin()]
     }
 
     fn build(&self, builder: &mut PluginBuilder<'_>) -> Result<(), ConfigError> {
         let config = builder.config();
         let sections = self.config_sections();
         let view = config.view(&section_name(&self.name), &sections[0]);
-        let timeout = match view.get_opt::<Duration>("call_timeout")? {
+        let own: LocalPluginSection = view.read()?;
+        let timeout = match own.call_timeout {
             Some(timeout) => timeout,
             None => super::call_timeout(config)?,
         };

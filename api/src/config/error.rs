@@ -4,13 +4,18 @@ use std::path::PathBuf;
 /// Where a config value came from: a file and line, or the environment, or a built-in default.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
+    /// A line of a config file.
     File {
+        /// The file.
         path: PathBuf,
+        /// The line, from 1.
         line: usize,
     },
+    /// An environment variable, by name.
     Env(String),
     /// Set by a command-line option, such as `switchboard console` turning the console on.
     CommandLine,
+    /// The key's declared default.
     Default,
 }
 
@@ -31,12 +36,16 @@ pub struct ConfigError {
     /// The file (and line) the problem is at; `None` for problems with no place, such as a
     /// required section that is missing.
     pub origin: Option<Origin>,
+    /// The section it concerns, if one.
     pub section: Option<String>,
+    /// The key it concerns, if one.
     pub key: Option<String>,
+    /// What is wrong.
     pub message: String,
 }
 
 impl ConfigError {
+    /// A problem at `origin`.
     pub fn at(origin: Origin, message: impl Into<String>) -> Self {
         ConfigError {
             origin: Some(origin),
@@ -46,11 +55,13 @@ impl ConfigError {
         }
     }
 
+    /// The same, in `section`.
     pub fn in_section(mut self, section: &str) -> Self {
         self.section = Some(section.to_string());
         self
     }
 
+    /// The same, about `key`.
     pub fn for_key(mut self, key: &str) -> Self {
         self.key = Some(key.to_string());
         self

@@ -1,21 +1,27 @@
 //! `config.ini`, with `local/config.ini` merged on top and environment variables for secrets.
 //!
-//! Loading only parses; [`Config::validate`] checks the result against the [`SectionSpec`]s
-//! that the core and every plugin declare, and [`Config::view`] reads typed values with the
-//! declared defaults.
+//! Every section is declared once, as a struct ([`config_section!`](crate::config_section)):
+//! its fields are the keys, their doc comments the documentation. From that declaration come
+//! the [`SectionSpec`] that [`Config::validate`] checks the files against, typed access
+//! ([`Config::read`]), and the reference in `docs/configuration.md` and `config.ini.example`
+//! ([`reference`]). Loading only parses.
 
 pub mod core;
 mod error;
 mod ini;
+mod kind;
+pub mod reference;
 mod schema;
+mod section;
 mod value;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use error::{ConfigError, ConfigErrors, Origin};
-pub use schema::{KeySpec, SectionSpec, ValueKind, ENABLED};
-pub use value::FromConfigValue;
+pub use schema::{ExampleStyle, KeySpec, SectionSpec, ValueCheck, ValueKind, ENABLED};
+pub use section::{ConfigKeys, ConfigPart, ConfigSection};
+pub use value::{FromConfigValue, ValueError};
 
 use crate::suggest::did_you_mean;
 
@@ -25,19 +31,27 @@ pub const DEFAULT_FILE: &str = "config.ini";
 pub const DEFAULT_LOCAL_DIR: &str = "local";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// One key's value and where it was set.
 pub struct Entry {
+    /// The raw value, as written.
     pub value: String,
+    /// Where it was set.
     pub origin: Origin,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// One `[Section]` as read, keys merged from every file.
 pub struct Section {
+    /// Its name, e.g. `Connector.console.main`.
     pub name: String,
+    /// Where it was first written.
     pub origin: Origin,
+    /// Its keys.
     pub entries: BTreeMap<String, Entry>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The config as read: every file merged, environment overrides applied.
 pub struct Config {
     base_dir: PathBuf,
     /// The main file (`--config`, or `./config.ini`), when there is one.
@@ -94,6 +108,7 @@ impl Config {
         Ok(config)
     }
 
+    /// Reads `path` and merges it on top: its keys win.
     pub fn merge_file(&mut self, path: &Path) -> Result<(), ConfigErrors> {
         let bytes = std::fs::read(path).map_err(|e| {
             ConfigError::at(
@@ -184,6 +199,7 @@ impl Config {
         &self.base_dir
     }
 
+    /// `path` relative to the main config file's folder (absolute paths stay).
     pub fn resolve(&self, path: impl AsRef<Path>) -> PathBuf {
         self.base_dir.join(path)
     }
@@ -192,17 +208,19 @@ impl Config {
     pub fn local_dir(&self) -> PathBuf {
         let dir = self
             .sections
-            .get("Plugins")
+            .get(core::PLUGINS)
             .and_then(|s| s.entries.get("local_dir"))
             .map(|e| e.value.as_str())
             .unwrap_or(DEFAULT_LOCAL_DIR);
         self.resolve(dir)
     }
 
+    /// The section named `name`, if written.
     pub fn section(&self, name: &str) -> Option<&Section> {
         self.sections.get(name)
     }
 
+    /// Every section written.
     pub fn sections(&self) -> impl Iterator<Item = &Section> {
         self.sections.values()
     }
@@ -214,6 +232,12 @@ impl Config {
             .keys()
             .filter(move |name| spec.matches(name))
             .map(move |name| &name[prefix.len()..])
+    }
+
+    /// Reads section `name` (one of `S`'s family, for a pattern such as `Command.*`) as `S`:
+    /// every key from the environment, the files or its default.
+    pub fn read<S: ConfigSection>(&self, name: &str) -> Result<S, ConfigError> {
+        self.view(name, S::spec()).read()
     }
 
     /// A typed view of one section as `spec` declares it, present or not.
@@ -255,9 +279,9 @@ impl Config {
                     );
                     continue;
                 };
-                if let Err(message) = key_spec.kind.check(&entry.value) {
+                if let Err(error) = key_spec.check(&entry.value) {
                     errors.push(
-                        ConfigError::at(entry.origin.clone(), message)
+                        ConfigError::at(entry.origin.clone(), error.to_string())
                             .in_section(&section.name)
                             .for_key(key),
                     );
@@ -268,9 +292,9 @@ impl Config {
             for key in spec.keys.iter().filter(|k| k.env.is_some()) {
                 let var = key.env.unwrap_or_default();
                 if let Ok(value) = std::env::var(var) {
-                    if let Err(message) = key.kind.check(&value) {
+                    if let Err(error) = key.check(&value) {
                         errors.push(
-                            ConfigError::at(Origin::Env(var.to_string()), message)
+                            ConfigError::at(Origin::Env(var.to_string()), error.to_string())
                                 .for_key(key.name),
                         );
                     }
@@ -290,6 +314,7 @@ pub struct SectionView<'a> {
 }
 
 impl<'a> SectionView<'a> {
+    /// The section's name.
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -301,7 +326,18 @@ impl<'a> SectionView<'a> {
 
     /// A section turns its plugin off only by saying `enabled = false`.
     pub fn enabled(&self) -> bool {
-        self.get::<bool>("enabled").unwrap_or(true)
+        self.try_enabled().unwrap_or(true)
+    }
+
+    /// Like [`enabled`](Self::enabled), with a bad value an error rather than on.
+    pub fn try_enabled(&self) -> Result<bool, ConfigError> {
+        self.get(ENABLED.name)
+    }
+
+    /// Reads the section's keys as `K`, a struct declared with
+    /// [`config_section!`](crate::config_section).
+    pub fn read<K: ConfigKeys>(&self) -> Result<K, ConfigError> {
+        K::read(self)
     }
 
     /// The raw value and where it came from: environment (for keys that name a variable),
@@ -341,8 +377,8 @@ impl<'a> SectionView<'a> {
         let Some((raw, origin)) = self.raw(key) else {
             return Ok(None);
         };
-        T::from_config_value(&raw).map(Some).map_err(|message| {
-            ConfigError::at(origin, message)
+        T::from_config_value(&raw).map(Some).map_err(|error| {
+            ConfigError::at(origin, error.to_string())
                 .in_section(&self.name)
                 .for_key(key)
         })

@@ -1,55 +1,41 @@
 //! What sections and keys exist, their types and defaults: the one source that validation,
-//! typed access and the reference docs read.
+//! typed access and the reference docs read. Sections are usually declared with
+//! [`config_section!`](crate::config_section), which builds these from a struct.
 
-/// The type of a key's value, checked by `check-config` before anything starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ValueKind {
-    Text,
-    Bool,
-    Integer,
-    Number,
-    Duration,
-    List,
-    /// One of a fixed set of words, compared case-insensitively.
-    Choice(&'static [&'static str]),
-}
+pub use super::kind::ValueKind;
+use super::value::ValueError;
 
-impl ValueKind {
-    /// Checks a raw value; the error says what was expected.
-    pub fn check(self, raw: &str) -> Result<(), String> {
-        use super::value::FromConfigValue;
-        match self {
-            ValueKind::Text | ValueKind::List => Ok(()),
-            ValueKind::Bool => bool::from_config_value(raw).map(drop),
-            ValueKind::Integer => u64::from_config_value(raw).map(drop),
-            ValueKind::Number => f64::from_config_value(raw).map(drop),
-            ValueKind::Duration => std::time::Duration::from_config_value(raw).map(drop),
-            ValueKind::Choice(words) => {
-                if words.iter().any(|w| w.eq_ignore_ascii_case(raw)) {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "expected one of {}, found `{raw}`",
-                        words.join(", ")
-                    ))
-                }
-            }
-        }
-    }
-}
+/// Reads a raw value as the key's type and drops it: how validation checks a typed key.
+pub type ValueCheck = fn(&str) -> Result<(), ValueError>;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One key of a section.
+#[derive(Debug, Clone, Copy)]
 pub struct KeySpec {
+    /// The key, as written in the file.
     pub name: &'static str,
+    /// Its type.
     pub kind: ValueKind,
     /// The value used when the key is absent, as it would be written in the file.
     pub default: Option<&'static str>,
     /// An environment variable whose value, when set, wins over the file (for secrets).
     pub env: Option<&'static str>,
+    /// What the key does, as Markdown; the doc comment of its field.
     pub doc: &'static str,
+    /// Whether the key may be left out with no default (read as `None`); a key that is not
+    /// optional and has no default is required.
+    pub optional: bool,
+    /// What the key defaults to, in words, when that is not one value (`[Plugins] call_timeout`).
+    pub default_doc: Option<&'static str>,
+    /// A value shown in `config.ini.example` for a key without a default.
+    pub example: Option<&'static str>,
+    /// For a key declared with a type, the type's own reading, so that validation reports
+    /// exactly what reading the key would (a port over 65535, a time zone that is no IANA
+    /// name). Without it, `kind` checks the value.
+    pub typed_check: Option<ValueCheck>,
 }
 
 impl KeySpec {
+    /// An optional key without default, environment variable or example.
     pub const fn new(name: &'static str, kind: ValueKind, doc: &'static str) -> Self {
         KeySpec {
             name,
@@ -57,27 +43,91 @@ impl KeySpec {
             default: None,
             env: None,
             doc,
+            optional: true,
+            default_doc: None,
+            example: None,
+            typed_check: None,
         }
     }
 
+    /// The value used when the key is absent, as it would be written.
     pub const fn default(mut self, value: &'static str) -> Self {
         self.default = Some(value);
         self
     }
 
+    /// An environment variable that wins over the files.
     pub const fn env(mut self, var: &'static str) -> Self {
         self.env = Some(var);
         self
     }
+
+    /// Whether the key may be left out without a default.
+    pub const fn optional(mut self, optional: bool) -> Self {
+        self.optional = optional;
+        self
+    }
+
+    /// The default in words, for the reference, when no value says it.
+    pub const fn default_doc(mut self, words: &'static str) -> Self {
+        self.default_doc = Some(words);
+        self
+    }
+
+    /// The value `config.ini.example` shows.
+    pub const fn example(mut self, value: &'static str) -> Self {
+        self.example = Some(value);
+        self
+    }
+
+    /// Its one-line documentation.
+    pub const fn doc(mut self, doc: &'static str) -> Self {
+        self.doc = doc;
+        self
+    }
+
+    /// Checks a raw value as reading the key would; the error says what was expected.
+    pub fn check(&self, raw: &str) -> Result<(), ValueError> {
+        match self.typed_check {
+            Some(check) => check(raw),
+            None => self.kind.check(raw),
+        }
+    }
+
+    /// Whether a section without this key is an error.
+    pub fn is_required(&self) -> bool {
+        !self.optional && self.default.is_none()
+    }
+}
+
+/// How `config.ini.example` shows a section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExampleStyle {
+    /// Written out, every key at its default.
+    #[default]
+    Active,
+    /// Commented out: the section turns something on merely by existing.
+    Commented,
+    /// Written out with `enabled = false`, so the example starts nothing (a sink opening a port).
+    Disabled,
+    /// Only its description: its keys are those of another section shown in full.
+    DescriptionOnly,
 }
 
 /// A section, or a family of sections: `Connector.console.*` matches `[Connector.console.main]`,
 /// where `*` stands for exactly one dot-free name.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct SectionSpec {
+    /// The section's name, or a family's pattern such as `Connector.console.*`.
     pub pattern: &'static str,
+    /// What the section is for, as Markdown; the doc comment of its struct.
     pub doc: &'static str,
+    /// Its keys.
     pub keys: Vec<KeySpec>,
+    /// For a family, the name `config.ini.example` uses (`main` in `[Connector.console.main]`).
+    pub instance: Option<&'static str>,
+    /// How `config.ini.example` shows it.
+    pub example_style: ExampleStyle,
 }
 
 /// `enabled`, which every plugin section accepts.
@@ -89,16 +139,51 @@ pub const ENABLED: KeySpec = KeySpec::new(
 .default("true");
 
 impl SectionSpec {
+    /// A section with these keys.
     pub fn new(pattern: &'static str, doc: &'static str, keys: Vec<KeySpec>) -> Self {
-        SectionSpec { pattern, doc, keys }
+        SectionSpec {
+            pattern,
+            doc,
+            keys,
+            instance: None,
+            example_style: ExampleStyle::Active,
+        }
     }
 
-    /// A plugin section: `enabled` plus the given keys.
-    pub fn plugin(pattern: &'static str, doc: &'static str, mut keys: Vec<KeySpec>) -> Self {
-        keys.insert(0, ENABLED);
-        SectionSpec { pattern, doc, keys }
+    /// Makes this a plugin section: one that accepts `enabled` (first), and is on unless it
+    /// says `enabled = false`.
+    pub fn plugin(mut self) -> Self {
+        if self.key(ENABLED.name).is_none() {
+            self.keys.insert(0, ENABLED);
+        }
+        self
     }
 
+    /// The name `config.ini.example` gives one section of this family.
+    pub fn instance(mut self, name: &'static str) -> Self {
+        self.instance = Some(name);
+        self
+    }
+
+    /// `config.ini.example` shows the section commented out.
+    pub fn example_commented(mut self) -> Self {
+        self.example_style = ExampleStyle::Commented;
+        self
+    }
+
+    /// `config.ini.example` shows the section with `enabled = false`.
+    pub fn example_disabled(mut self) -> Self {
+        self.example_style = ExampleStyle::Disabled;
+        self
+    }
+
+    /// `config.ini.example` shows only the section's description.
+    pub fn example_description_only(mut self) -> Self {
+        self.example_style = ExampleStyle::DescriptionOnly;
+        self
+    }
+
+    /// Whether `section` is this section, or one of this family.
     pub fn matches(&self, section: &str) -> bool {
         match self.pattern.strip_suffix(".*") {
             Some(prefix) => section
@@ -109,8 +194,17 @@ impl SectionSpec {
         }
     }
 
+    /// The key named `name`.
     pub fn key(&self, name: &str) -> Option<&KeySpec> {
         self.keys.iter().find(|k| k.name == name)
+    }
+
+    /// The section as the docs write it: `[Connector.console.NAME]` for `Connector.console.*`.
+    pub fn title(&self) -> String {
+        match self.pattern.strip_suffix('*') {
+            Some(prefix) => format!("[{prefix}NAME]"),
+            None => format!("[{}]", self.pattern),
+        }
     }
 }
 
@@ -130,12 +224,16 @@ mod tests {
     }
 
     #[test]
-    fn choices_are_case_insensitive_and_name_the_options() {
-        let kind = ValueKind::Choice(&["text", "json"]);
-        assert!(kind.check("JSON").is_ok());
+    fn a_plugin_section_accepts_enabled_once_and_first() {
+        let spec = SectionSpec::new("Notes", "", vec![KeySpec::new("a", ValueKind::Text, "")])
+            .plugin()
+            .plugin();
+        let names: Vec<&str> = spec.keys.iter().map(|k| k.name).collect();
+        assert_eq!(names, ["enabled", "a"]);
+        assert_eq!(spec.title(), "[Notes]");
         assert_eq!(
-            kind.check("xml").unwrap_err(),
-            "expected one of text, json, found `xml`"
+            SectionSpec::new("Command.*", "", vec![]).title(),
+            "[Command.NAME]"
         );
     }
 }

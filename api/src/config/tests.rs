@@ -15,16 +15,18 @@ fn specs() -> Vec<SectionSpec> {
                     .default("text"),
             ],
         ),
-        SectionSpec::plugin(
+        SectionSpec::new(
             "Connector.console.*",
             "",
             vec![KeySpec::new("max_message_length", ValueKind::Integer, "").default("400")],
-        ),
-        SectionSpec::plugin(
+        )
+        .plugin(),
+        SectionSpec::new(
             "CheckIn",
             "",
             vec![KeySpec::new("api_key", ValueKind::Text, "").env("SWITCHBOARD_TEST_CHECKIN_KEY")],
-        ),
+        )
+        .plugin(),
     ]
 }
 
@@ -139,4 +141,18 @@ fn enabled_false_turns_a_section_off() {
         Config::from_text("config.ini", "[Connector.console.main]\nenabled = false\n").unwrap();
     assert!(!config.view("Connector.console.main", &specs[1]).enabled());
     assert!(config.view("Connector.console.other", &specs[1]).enabled());
+}
+
+#[test]
+fn declared_keys_are_validated_as_their_type_reads_them_every_one_at_once() {
+    let text = "[Bot]\nmention_prefix = maybe\ntimezone = Mars/Olympus\n";
+    let config = Config::from_text("config.ini", text).unwrap();
+    let errors = messages(&config.validate(&core::core_sections()));
+    assert_eq!(
+        errors,
+        vec![
+            "config.ini:2: [Bot] mention_prefix: expected true or false, found `maybe`",
+            "config.ini:3: [Bot] timezone: `Mars/Olympus` is not an IANA time zone name (e.g. `Europe/Berlin`, `America/Denver`, `UTC`)",
+        ]
+    );
 }

@@ -2,28 +2,57 @@
 
 use std::time::Duration;
 
-/// A type a config value can be read as. The error says what was expected, not where: the
-/// caller adds the file, line and key.
+use super::ValueKind;
+
+/// Why a raw config value could not be read. It says what was expected, not where: the caller
+/// adds the file, line and key (see [`ConfigError`](super::ConfigError)).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    /// The value does not have the form of its type: `expected true or false, found `maybe``.
+    #[error("expected {expected}, found `{found}`")]
+    Expected {
+        /// What the value should look like, e.g. `a whole number in 0..=65535`.
+        expected: String,
+        /// The value as written.
+        found: String,
+    },
+    /// The value has the right form but cannot be used, for the reason given.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl ValueError {
+    /// `expected {expected}, found `{found}``.
+    pub fn expected(expected: impl Into<String>, found: &str) -> Self {
+        ValueError::Expected {
+            expected: expected.into(),
+            found: found.to_string(),
+        }
+    }
+}
+
+/// A type a config value can be read as.
 pub trait FromConfigValue: Sized {
-    /// What the value should look like, for error messages and the reference docs.
-    const EXPECTED: &'static str;
-    fn from_config_value(raw: &str) -> Result<Self, String>;
+    /// What `check-config` checks a raw value against, and the type the reference names.
+    const KIND: ValueKind;
+    /// Reads one raw value, as written in the file or the environment.
+    fn from_config_value(raw: &str) -> Result<Self, ValueError>;
 }
 
 impl FromConfigValue for String {
-    const EXPECTED: &'static str = "text";
-    fn from_config_value(raw: &str) -> Result<Self, String> {
+    const KIND: ValueKind = ValueKind::Text;
+    fn from_config_value(raw: &str) -> Result<Self, ValueError> {
         Ok(raw.to_string())
     }
 }
 
 impl FromConfigValue for bool {
-    const EXPECTED: &'static str = "true or false";
-    fn from_config_value(raw: &str) -> Result<Self, String> {
+    const KIND: ValueKind = ValueKind::Bool;
+    fn from_config_value(raw: &str) -> Result<Self, ValueError> {
         match raw.to_ascii_lowercase().as_str() {
             "true" | "yes" | "on" | "1" => Ok(true),
             "false" | "no" | "off" | "0" => Ok(false),
-            _ => Err(format!("expected {}, found `{raw}`", Self::EXPECTED)),
+            _ => Err(ValueError::expected("true or false", raw)),
         }
     }
 }
@@ -31,10 +60,12 @@ impl FromConfigValue for bool {
 macro_rules! integer_value {
     ($($ty:ty),*) => {$(
         impl FromConfigValue for $ty {
-            const EXPECTED: &'static str = "a whole number";
-            fn from_config_value(raw: &str) -> Result<Self, String> {
-                raw.parse().map_err(|_| format!("expected {} in {}..={}, found `{raw}`",
-                    Self::EXPECTED, <$ty>::MIN, <$ty>::MAX))
+            const KIND: ValueKind = ValueKind::Integer;
+            fn from_config_value(raw: &str) -> Result<Self, ValueError> {
+                raw.parse().map_err(|_| ValueError::expected(
+                    format!("a whole number in {}..={}", <$ty>::MIN, <$ty>::MAX),
+                    raw,
+                ))
             }
         }
     )*};
@@ -42,32 +73,36 @@ macro_rules! integer_value {
 integer_value!(u16, u32, u64, usize);
 
 impl FromConfigValue for f64 {
-    const EXPECTED: &'static str = "a number";
-    fn from_config_value(raw: &str) -> Result<Self, String> {
+    const KIND: ValueKind = ValueKind::Number;
+    fn from_config_value(raw: &str) -> Result<Self, ValueError> {
         match raw.parse::<f64>() {
             Ok(n) if n.is_finite() => Ok(n),
-            _ => Err(format!("expected {}, found `{raw}`", Self::EXPECTED)),
+            _ => Err(ValueError::expected("a number", raw)),
         }
     }
 }
 
 impl FromConfigValue for Duration {
-    const EXPECTED: &'static str = "a duration such as 30s, 500ms, 5m or a plain number of seconds";
-    fn from_config_value(raw: &str) -> Result<Self, String> {
+    const KIND: ValueKind = ValueKind::Duration;
+    fn from_config_value(raw: &str) -> Result<Self, ValueError> {
         if let Ok(seconds) = raw.parse::<f64>() {
             if seconds.is_finite() && seconds >= 0.0 {
                 return Ok(Duration::from_secs_f64(seconds));
             }
         }
-        humantime::parse_duration(raw)
-            .map_err(|_| format!("expected {}, found `{raw}`", Self::EXPECTED))
+        humantime::parse_duration(raw).map_err(|_| {
+            ValueError::expected(
+                "a duration such as 30s, 500ms, 5m or a plain number of seconds",
+                raw,
+            )
+        })
     }
 }
 
 /// A comma-separated list; blanks around items and empty items are dropped.
 impl FromConfigValue for Vec<String> {
-    const EXPECTED: &'static str = "a comma-separated list";
-    fn from_config_value(raw: &str) -> Result<Self, String> {
+    const KIND: ValueKind = ValueKind::List;
+    fn from_config_value(raw: &str) -> Result<Self, ValueError> {
         Ok(raw
             .split(',')
             .map(str::trim)
@@ -88,7 +123,7 @@ mod tests {
         }
         assert!(!bool::from_config_value("off").unwrap());
         assert_eq!(
-            bool::from_config_value("maybe").unwrap_err(),
+            bool::from_config_value("maybe").unwrap_err().to_string(),
             "expected true or false, found `maybe`"
         );
     }
@@ -120,6 +155,7 @@ mod tests {
         assert_eq!(u16::from_config_value("8080").unwrap(), 8080);
         assert!(u16::from_config_value("70000")
             .unwrap_err()
+            .to_string()
             .contains("0..=65535"));
     }
 

@@ -26,5 +26,5 @@ pub use listener::{
 };
 pub use reply::{json_error, json_ok, unmatched, MethodNotAllowed, Refusal};
 pub use route::{path_segments, route_filter};
-pub use settings::{key_error, listener_keys, ListenerSettings};
+pub use settings::{key_error, ListenerKeys, ListenerSettings};
 pub use tls::{TlsError, TlsFiles};

@@ -5,23 +5,45 @@ use std::time::Duration;
 
 use super::limits::{parse_net, Limits};
 use super::tls::{server_config, TlsFiles};
-use crate::config::{ConfigError, KeySpec, SectionView, ValueKind};
+use crate::config::{ConfigError, SectionView};
 use crate::sink::ListenerAddr;
 
-/// The keys of a sink's listener and limits, before the sink's own.
-pub fn listener_keys() -> Vec<KeySpec> {
-    use ValueKind::*;
-    vec![
-        KeySpec::new("bind", Text, "The address to listen on. Sinks with the same bind and port share one server.").default("127.0.0.1"),
-        KeySpec::new("port", Integer, "The TCP port to listen on."),
-        KeySpec::new("certfile", Text, "PEM certificate (chain) for TLS, relative to the config file. Without it the listener speaks plain HTTP."),
-        KeySpec::new("keyfile", Text, "PEM private key for TLS. Without it the key is read from `certfile` (one PEM holding both, as hangoutsbot used)."),
-        KeySpec::new("max_body_size", Integer, "Largest request body in bytes; larger ones are answered 413.").default("65536"),
-        KeySpec::new("request_timeout", Duration, "How long reading and handling one request may take; then 408.").default("15s"),
-        KeySpec::new("max_concurrent", Integer, "Requests this sink handles at once; more are answered 503.").default("64"),
-        KeySpec::new("allow_from", List, "Client addresses or networks allowed in (e.g. `127.0.0.1, 10.0.0.0/8`); empty allows all. Others get 403."),
-        KeySpec::new("trusted_proxies", List, "Proxies whose `X-Forwarded-For` names the client for `allow_from`; from anyone else it is ignored."),
-    ]
+crate::config_section! {
+    /// The listener and limit keys every sink section accepts, before its own.
+    pub struct ListenerKeys {
+        /// The address to listen on (`0.0.0.0` for every interface). Sinks with the same bind
+        /// and port share one server.
+        #[key(default = "127.0.0.1")]
+        pub bind: String,
+        /// The TCP port to listen on.
+        #[key(example = "9002")]
+        pub port: u16,
+        /// PEM certificate (chain) for TLS, relative to the config file (`switchboard gen-cert
+        /// --out tls` writes one). Without it the listener speaks plain HTTP.
+        #[key(example = "tls/cert.pem")]
+        pub certfile: Option<String>,
+        /// PEM private key for TLS. Without it the key is read from `certfile` (one PEM holding
+        /// both, as hangoutsbot used).
+        #[key(example = "tls/key.pem")]
+        pub keyfile: Option<String>,
+        /// Largest request body in bytes; larger ones are answered `413`.
+        #[key(default = "65536")]
+        pub max_body_size: usize,
+        /// How long reading and handling one request may take; then `408`.
+        #[key(default = "15s")]
+        pub request_timeout: Duration,
+        /// Requests this sink handles at once; more are answered `503` (retry later). At
+        /// least 1.
+        #[key(default = "64")]
+        pub max_concurrent: usize,
+        /// Client addresses or networks allowed in (e.g. `127.0.0.1, 10.0.0.0/8`); others get
+        /// `403`.
+        #[key(default_doc = "everyone")]
+        pub allow_from: Option<Vec<String>>,
+        /// Proxies whose `X-Forwarded-For` names the client for `allow_from`. From any other
+        /// peer the header is ignored, and the socket's peer address is the client.
+        pub trusted_proxies: Option<Vec<String>>,
+    }
 }
 
 /// A sink's listener and limits as configured.
@@ -33,29 +55,38 @@ pub struct ListenerSettings {
 }
 
 impl ListenerSettings {
-    /// Reads the keys of [`listener_keys`]; TLS files are loaded now so a bad certificate is a
+    /// Reads the keys of [`ListenerKeys`]; TLS files are loaded now so a bad certificate is a
     /// config error with its line, not a failure at start.
     pub fn read(view: &SectionView<'_>, base: &crate::config::Config) -> Result<Self, ConfigError> {
+        Self::from_keys(view.read()?, view, base)
+    }
+
+    /// [`read`](Self::read) from keys already read out of `view`, as part of a sink's own
+    /// section struct.
+    pub fn from_keys(
+        keys: ListenerKeys,
+        view: &SectionView<'_>,
+        base: &crate::config::Config,
+    ) -> Result<Self, ConfigError> {
         let addr = ListenerAddr {
-            bind: view.get("bind")?,
-            port: view.get("port")?,
+            bind: keys.bind,
+            port: keys.port,
         };
-        let path = |key: &str| -> Result<Option<PathBuf>, ConfigError> {
-            Ok(view
-                .get_opt::<String>(key)?
+        let path = |p: &Option<String>| -> Option<PathBuf> {
+            p.as_deref()
                 .filter(|p| !p.is_empty())
-                .map(|p| base.resolve(p)))
+                .map(|p| base.resolve(p))
         };
-        let tls = match path("certfile")? {
+        let tls = match path(&keys.certfile) {
             Some(certfile) => {
                 let files = TlsFiles {
                     certfile,
-                    keyfile: path("keyfile")?,
+                    keyfile: path(&keys.keyfile),
                 };
                 server_config(&files).map_err(|e| key_error(view, "certfile", e.to_string()))?;
                 Some(files)
             }
-            None if path("keyfile")?.is_some() => {
+            None if path(&keys.keyfile).is_some() => {
                 return Err(key_error(
                     view,
                     "keyfile",
@@ -64,19 +95,19 @@ impl ListenerSettings {
             }
             None => None,
         };
-        let nets = |key: &str| -> Result<Vec<ipnet::IpNet>, ConfigError> {
-            view.get_opt::<Vec<String>>(key)?
-                .unwrap_or_default()
-                .iter()
-                .map(|n| parse_net(n).map_err(|m| key_error(view, key, m)))
-                .collect()
-        };
+        let nets =
+            |key: &str, nets: Option<Vec<String>>| -> Result<Vec<ipnet::IpNet>, ConfigError> {
+                nets.unwrap_or_default()
+                    .iter()
+                    .map(|n| parse_net(n).map_err(|m| key_error(view, key, m)))
+                    .collect()
+            };
         let limits = Limits {
-            max_body: view.get("max_body_size")?,
-            request_timeout: view.get::<Duration>("request_timeout")?,
-            max_concurrent: view.get("max_concurrent")?,
-            allow_from: nets("allow_from")?,
-            trusted_proxies: nets("trusted_proxies")?,
+            max_body: keys.max_body_size,
+            request_timeout: keys.request_timeout,
+            max_concurrent: keys.max_concurrent,
+            allow_from: nets("allow_from", keys.allow_from)?,
+            trusted_proxies: nets("trusted_proxies", keys.trusted_proxies)?,
         };
         if limits.max_concurrent == 0 {
             return Err(key_error(

@@ -4,6 +4,7 @@
 mod assemble;
 mod control;
 mod host;
+pub mod reference;
 mod sinks;
 pub mod specs;
 

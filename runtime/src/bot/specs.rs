@@ -6,11 +6,14 @@ use std::time::Duration;
 
 use crate::dispatch::{Addressing, DispatchSettings};
 use crate::registry::CommandOverride;
-pub use switchboard_api::config::core::{
-    bot_timezone, core_sections, or, spec, BOT, COMMAND, STORE,
+pub use switchboard_api::config::core::core_sections;
+use switchboard_api::config::core::{
+    or, BotSection, CommandSection, StoreSection, BOT, COMMAND_PREFIX, DEFAULT_BOT_NAME,
+    DEFAULT_PREFIX, DEFAULT_SQLITE_PATH, STORE,
 };
-use switchboard_api::config::{Config, ConfigError};
+use switchboard_api::config::{Config, ConfigError, ConfigKeys, ConfigSection};
 use switchboard_api::connector::Connector;
+use switchboard_api::timezone::BotTimezone;
 
 pub struct CoreSettings {
     pub bot_name: String,
@@ -18,55 +21,52 @@ pub struct CoreSettings {
     pub sqlite_path: PathBuf,
     /// When set, the store is PostgreSQL at this URL instead of `sqlite_path`.
     pub database_url: Option<String>,
-    pub timezone: switchboard_api::timezone::BotTimezone,
+    pub timezone: BotTimezone,
     pub overrides: HashMap<String, CommandOverride>,
 }
 
-/// Reads the core sections. Bad values are reported and replaced by defaults, so that the
-/// caller can go on checking and report everything at once.
+/// Reads the core sections. A section that does not read is reported and taken at its
+/// defaults, so that the caller can go on checking and report everything at once.
 pub fn read(config: &Config) -> (CoreSettings, Vec<ConfigError>) {
-    let specs = core_sections();
-    let bot = config.view(BOT, spec(&specs, BOT));
-    let store = config.view(STORE, spec(&specs, STORE));
     let mut errors = Vec::new();
-    let mut get =
-        |r: Result<String, ConfigError>| r.map_err(|e| errors.push(e)).unwrap_or_default();
-    let name = get(bot.get("name"));
-    let prefix = get(bot.get("prefix"));
-    let sqlite = get(store.get("sqlite_path"));
-    let (name, prefix) = (or(name, "switchboard"), or(prefix, "!"));
-    let sqlite = or(sqlite, "data/switchboard.db");
+    let bot = config
+        .read::<BotSection>(BOT)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let store = config
+        .read::<StoreSection>(STORE)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let name = or(
+        bot.as_ref().map(|b| b.name.clone()).unwrap_or_default(),
+        DEFAULT_BOT_NAME,
+    );
+    let prefix = or(
+        bot.as_ref().map(|b| b.prefix.clone()).unwrap_or_default(),
+        DEFAULT_PREFIX,
+    );
+    let sqlite = or(
+        store
+            .as_ref()
+            .map(|s| s.sqlite_path.clone())
+            .unwrap_or_default(),
+        DEFAULT_SQLITE_PATH,
+    );
     let database_url = store
-        .get_opt::<String>("database_url")
-        .map_err(|e| errors.push(e))
-        .unwrap_or_default()
+        .and_then(|s| s.database_url)
         .filter(|url| !url.trim().is_empty());
-    let timezone = bot_timezone(config)
-        .map_err(|e| errors.push(e))
-        .unwrap_or(switchboard_api::timezone::BotTimezone::SystemLocal);
-    let flag = |key: &str, errors: &mut Vec<ConfigError>| {
-        bot.get::<bool>(key)
-            .map_err(|e| errors.push(e))
-            .unwrap_or(true)
-    };
-    let mention_prefix = flag("mention_prefix", &mut errors);
-    let dm_prefix_optional = flag("dm_prefix_optional", &mut errors);
-    let command_timeout = bot
-        .get::<Duration>("command_timeout")
-        .map_err(|e| errors.push(e))
-        .unwrap_or(Duration::from_secs(30));
 
-    let command_spec = spec(&specs, COMMAND);
     let mut overrides = HashMap::new();
-    for name in config.instances(command_spec) {
-        let section = format!("Command.{name}");
-        let view = config.view(&section, command_spec);
+    for name in config.instances(CommandSection::spec()) {
+        let section = format!("{COMMAND_PREFIX}{name}");
+        let view = config.view(&section, CommandSection::spec());
         let read = || -> Result<CommandOverride, ConfigError> {
+            let command = CommandSection::read(&view)?;
             Ok(CommandOverride {
-                enabled: view.get("enabled")?,
-                aliases: view.get_opt("aliases")?.unwrap_or_default(),
-                per_user_cooldown: view.get_opt("cooldown_user")?,
-                per_channel_cooldown: view.get_opt("cooldown_channel")?,
+                enabled: view.try_enabled()?,
+                aliases: command.aliases.unwrap_or_default(),
+                per_user_cooldown: command.cooldown_user,
+                per_channel_cooldown: command.cooldown_channel,
                 origin: config.section(&section).map(|s| s.origin.clone()),
             })
         };
@@ -83,15 +83,19 @@ pub fn read(config: &Config) -> (CoreSettings, Vec<ConfigError>) {
             addressing: Addressing {
                 prefix,
                 bot_name: name,
-                mention_prefix,
-                dm_prefix_optional,
+                mention_prefix: bot.as_ref().is_none_or(|b| b.mention_prefix),
+                dm_prefix_optional: bot.as_ref().is_none_or(|b| b.dm_prefix_optional),
             },
             admins: HashMap::new(),
-            command_timeout,
+            command_timeout: bot
+                .as_ref()
+                .map_or(Duration::from_secs(30), |b| b.command_timeout),
         },
         sqlite_path: config.resolve(sqlite),
         database_url,
-        timezone,
+        timezone: bot
+            .and_then(|b| b.timezone)
+            .unwrap_or(BotTimezone::SystemLocal),
         overrides,
     };
     (settings, errors)

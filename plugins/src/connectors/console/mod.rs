@@ -5,8 +5,8 @@ mod stdin_lines;
 
 use std::io::Write;
 
-use switchboard_api::config::core::{connector_keys, ConnectorCommon};
-use switchboard_api::config::{ConfigError, KeySpec, SectionSpec, ValueKind};
+use switchboard_api::config::core::ConnectorCommon;
+use switchboard_api::config::{ConfigError, ConfigSection, SectionSpec};
 use switchboard_api::{
     async_trait, Connector, ConnectorError, ConnectorIo, Message, Outbound, OutboundLimits, Plugin,
     PluginBuilder,
@@ -15,35 +15,31 @@ use switchboard_api::{
 pub use parse::{format_reply, parse_line, ConsoleLine};
 use stdin_lines::{spawn_reader, InputLine};
 
-pub const SECTION: &str = "Connector.console.*";
 /// The connector's name when no `[Connector.console.NAME]` section exists.
 pub const DEFAULT_NAME: &str = "console";
 
 pub struct ConsolePlugin;
 
-fn section() -> SectionSpec {
-    let mut keys = connector_keys();
-    keys.push(
-        KeySpec::new(
-            "exit_on_eof",
-            ValueKind::Bool,
-            "Shut the bot down when standard input ends (set by `switchboard console`).",
-        )
-        .default("false"),
-    );
-    keys.push(
-        KeySpec::new(
-            "max_input_length",
-            ValueKind::Integer,
-            "Longest input line in bytes; longer lines are rejected with a message on stderr.",
-        )
-        .default("4096"),
-    );
-    SectionSpec::plugin(
-        SECTION,
-        "The console: standard input and output as a chat.",
-        keys,
-    )
+switchboard_api::config_section! {
+    /// The console: standard input and output as a chat. `NAME` is the connector's name;
+    /// replies, admins and the ignore list are per connector name. Each section is one console
+    /// connector; `switchboard console` turns every one on.
+    ///
+    /// Input lines: `#channel SENDER: text` (a channel message), `@SENDER text` (a direct
+    /// message from SENDER), anything else a direct message from `console`, so `admins =
+    /// console` makes you an admin (to try `!reload`, `!shutdown` and `!ignore`). Output lines:
+    /// `[#channel] text` or `[@USER] text`.
+    #[section("Connector.console.*", plugin, instance = "main")]
+    pub struct ConsoleSection {
+        /// The keys every connector accepts.
+        pub common: ConnectorCommon,
+        /// Shut the bot down when standard input ends (set by `switchboard console`).
+        #[key(default = "false")]
+        pub exit_on_eof: bool,
+        /// Longest input line in bytes; longer lines are rejected with a message on stderr.
+        #[key(default = "4096")]
+        pub max_input_length: usize,
+    }
 }
 
 impl Plugin for ConsolePlugin {
@@ -52,27 +48,28 @@ impl Plugin for ConsolePlugin {
     }
 
     fn config_sections(&self) -> Vec<SectionSpec> {
-        vec![section()]
+        vec![ConsoleSection::spec().clone()]
     }
 
     fn build(&self, builder: &mut PluginBuilder<'_>) -> Result<(), ConfigError> {
         let config = builder.config();
-        let spec = section();
-        let mut names: Vec<String> = config.instances(&spec).map(str::to_string).collect();
+        let spec = ConsoleSection::spec();
+        let mut names: Vec<String> = config.instances(spec).map(str::to_string).collect();
         let any_connector = config.sections().any(|s| s.name.starts_with("Connector."));
         if names.is_empty() && !config.has_main_file() && !any_connector {
             names.push(DEFAULT_NAME.to_string());
         }
         for name in names {
-            let view = config.view(&format!("Connector.console.{name}"), &spec);
+            let view = config.view(&format!("Connector.console.{name}"), spec);
             if !view.enabled() {
                 continue;
             }
+            let section: ConsoleSection = view.read()?;
             builder.add_connector(Console {
                 name,
-                common: ConnectorCommon::read(&view)?,
-                exit_on_eof: view.get("exit_on_eof")?,
-                max_input_length: view.get("max_input_length")?,
+                common: section.common,
+                exit_on_eof: section.exit_on_eof,
+                max_input_length: section.max_input_length,
             });
         }
         Ok(())
@@ -97,15 +94,15 @@ impl Connector for Console {
     }
 
     fn limits(&self) -> OutboundLimits {
-        self.common.limits
+        self.common.limits()
     }
 
     fn admins(&self) -> Vec<String> {
-        self.common.admins.clone()
+        self.common.admins()
     }
 
     fn ignored(&self) -> Vec<String> {
-        self.common.ignore.clone()
+        self.common.ignored()
     }
 
     async fn run(&self, io: ConnectorIo) -> Result<(), ConnectorError> {

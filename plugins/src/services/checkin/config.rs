@@ -2,26 +2,42 @@
 
 use chrono::{NaiveTime, Weekday};
 use switchboard_api::config::core as specs;
-use switchboard_api::config::{Config, ConfigError, KeySpec, Origin, SectionSpec, ValueKind};
+use switchboard_api::config::{Config, ConfigError, ConfigSection, Origin};
 use switchboard_api::timezone::BotTimezone;
 
 pub const SECTION: &str = "CheckIn";
 
-pub fn section() -> SectionSpec {
-    use ValueKind::*;
-    SectionSpec::plugin(
-        SECTION,
-        "The check-in collector: gathers `check in` messages on a channel, keeps them in the store and submits them daily to the check-in API. Off unless the section exists.",
-        vec![
-            KeySpec::new("channel", Text, "The channel check-ins are collected from.").default("#meshmonday"),
-            KeySpec::new("check_in_days", List, "The days check-ins count: `daily`, or weekday names such as `monday` (comma-separated).").default("monday"),
-            KeySpec::new("any_message_counts", Bool, "Whether any message on the channel counts, not only those containing `require_phrase`.").default("false"),
-            KeySpec::new("require_phrase", Text, "A message counts when it contains this (case-insensitive).").default("check in"),
-            KeySpec::new("flush_time", Text, "When the day's check-ins are submitted, `HH:MM` or `HHMM` in `[Bot] timezone`.").default("23:59"),
-            KeySpec::new("api_url", Text, "Where check-ins are POSTed (e.g. `https://example.com/checkins`); empty keeps them in the store only."),
-            KeySpec::new("api_key", Text, "The bearer key for `api_url`; the environment variable CHECKIN_API_KEY wins.").env("CHECKIN_API_KEY"),
-        ],
-    )
+switchboard_api::config_section! {
+    /// The check-in collector: gathers `check in` messages on a channel, writes each to the
+    /// store at once, and submits them daily to the check-in API. Off unless the section
+    /// exists.
+    #[section("CheckIn", plugin, example_commented)]
+    pub struct CheckinSection {
+        /// The channel check-ins are collected from.
+        #[key(default = "#meshmonday")]
+        pub channel: String,
+        /// The days check-ins count: `daily`, or weekday names such as `monday`
+        /// (comma-separated).
+        #[key(default = "monday")]
+        pub check_in_days: Vec<String>,
+        /// Whether any message on the channel counts, not only those containing
+        /// `require_phrase`.
+        #[key(default = "false")]
+        pub any_message_counts: bool,
+        /// A message counts when it contains this (case-insensitive).
+        #[key(default = "check in")]
+        pub require_phrase: String,
+        /// When the day's check-ins are submitted, `HH:MM` or `HHMM` in `[Bot] timezone`.
+        #[key(default = "23:59")]
+        pub flush_time: String,
+        /// Where check-ins are POSTed (e.g. `https://example.com/checkins`); empty keeps them in
+        /// the store only.
+        #[key(example = "https://example.com/checkins")]
+        pub api_url: Option<String>,
+        /// The bearer key for `api_url`; required when `api_url` is set.
+        #[key(env = "CHECKIN_API_KEY", example = "YOUR_API_KEY")]
+        pub api_key: Option<String>,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,23 +86,21 @@ pub struct CheckinSettings {
 
 /// The settings, or `None` when `[CheckIn]` is absent or `enabled = false`.
 pub fn read(config: &Config) -> Result<Option<CheckinSettings>, ConfigError> {
-    let spec = section();
-    let view = config.view(SECTION, &spec);
+    let view = config.view(SECTION, CheckinSection::spec());
     if !view.exists() || !view.enabled() {
         return Ok(None);
     }
+    let section: CheckinSection = view.read()?;
     let origin = |key: &str| view.raw(key).map_or(Origin::Default, |(_, o)| o);
     let bad = |key: &str, message: String| {
         ConfigError::at(origin(key), message)
             .in_section(SECTION)
             .for_key(key)
     };
-    let days: Vec<String> = view.get("check_in_days")?;
-    let days = parse_days(&days).map_err(|m| bad("check_in_days", m))?;
-    let flush_raw: String = view.get("flush_time")?;
-    let flush_time = parse_flush_time(&flush_raw).map_err(|m| bad("flush_time", m))?;
-    let url: String = view.get_opt("api_url")?.unwrap_or_default();
-    let key: String = view.get_opt("api_key")?.unwrap_or_default();
+    let days = parse_days(&section.check_in_days).map_err(|m| bad("check_in_days", m))?;
+    let flush_time = parse_flush_time(&section.flush_time).map_err(|m| bad("flush_time", m))?;
+    let url = section.api_url.unwrap_or_default();
+    let key = section.api_key.unwrap_or_default();
     let api = if url.trim().is_empty() {
         None
     } else {
@@ -112,10 +126,10 @@ pub fn read(config: &Config) -> Result<Option<CheckinSettings>, ConfigError> {
         })
     };
     Ok(Some(CheckinSettings {
-        channel: view.get("channel")?,
+        channel: section.channel,
         days,
-        any_message_counts: view.get("any_message_counts")?,
-        require_phrase: view.get("require_phrase")?,
+        any_message_counts: section.any_message_counts,
+        require_phrase: section.require_phrase,
         flush_time,
         api,
         source_bot: specs::bot_name(config),

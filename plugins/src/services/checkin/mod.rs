@@ -16,7 +16,7 @@ mod tests;
 use std::sync::Mutex;
 
 use chrono::Utc;
-use switchboard_api::config::{ConfigError, SectionSpec};
+use switchboard_api::config::{ConfigError, ConfigSection, SectionSpec};
 use switchboard_api::{
     async_trait, Context, Event, Health, Plugin, PluginBuilder, Service, ServiceError,
 };
@@ -35,7 +35,7 @@ impl Plugin for CheckinPlugin {
     }
 
     fn config_sections(&self) -> Vec<SectionSpec> {
-        vec![config::section()]
+        vec![config::CheckinSection::spec().clone()]
     }
 
     fn subcommands(&self) -> Vec<std::sync::Arc<dyn switchboard_api::cli::Subcommand>> {

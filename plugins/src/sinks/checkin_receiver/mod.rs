@@ -17,7 +17,7 @@ mod tests;
 
 use std::sync::Arc;
 
-use switchboard_api::config::{ConfigError, KeySpec, SectionSpec, ValueKind};
+use switchboard_api::config::{ConfigError, ConfigSection, SectionSpec};
 use switchboard_api::sink::SinkFilter;
 use switchboard_api::{Context, Event, ListenerAddr, Plugin, PluginBuilder, RouteSpec, Sink};
 
@@ -31,19 +31,34 @@ pub const SECTION: &str = "Sink.checkin_receiver";
 /// The bus topic of every check-in the sink stores; the payload is the check-in as JSON.
 pub const TOPIC: &str = "checkin.received";
 
-fn section() -> SectionSpec {
-    use ValueKind::*;
-    SectionSpec::plugin(
-        SECTION,
-        "The check-in API receiver as a sink in the bot (the same routes as `switchboard checkin-receiver`). Off unless the section exists.",
-        vec![
-            KeySpec::new("bind", Text, "The address to listen on.").default("127.0.0.1"),
-            KeySpec::new("port", Integer, "The port to listen on.").default("9999"),
-            KeySpec::new("secret", Text, "The bearer secret clients send; the environment variable CHECKIN_API_SECRET wins. Required.").env("CHECKIN_API_SECRET"),
-            KeySpec::new("db_path", Text, "The SQLite file check-ins are stored in, relative to this file.").default("data/checkins.db"),
-            KeySpec::new("database_url", Text, "A postgres:// URL; when set, check-ins go to PostgreSQL instead of `db_path`. CHECKIN_DATABASE_URL wins.").env("CHECKIN_DATABASE_URL"),
-        ],
-    )
+switchboard_api::config_section! {
+    /// The check-in API receiver as a sink in the bot (the same routes as `switchboard
+    /// checkin-receiver`). Off unless the section exists.
+    #[section("Sink.checkin_receiver", plugin, example_commented)]
+    pub struct ReceiverSection {
+        /// The address to listen on.
+        #[key(default = "127.0.0.1")]
+        pub bind: String,
+        /// The port to listen on.
+        #[key(default = "9999")]
+        pub port: u64,
+        /// The bearer secret clients send.
+        #[key(
+            env = "CHECKIN_API_SECRET",
+            default_doc = "(required)",
+            example = "YOUR_SECRET"
+        )]
+        pub secret: Option<String>,
+        /// The SQLite file check-ins are stored in, relative to this file.
+        #[key(default = "data/checkins.db")]
+        pub db_path: String,
+        /// A `postgres://` URL; when set, check-ins go to PostgreSQL instead of `db_path`.
+        #[key(
+            env = "CHECKIN_DATABASE_URL",
+            example = "postgres://checkin:secret@127.0.0.1:5432/checkins"
+        )]
+        pub database_url: Option<String>,
+    }
 }
 
 pub struct CheckinReceiverPlugin;
@@ -58,28 +73,27 @@ impl Plugin for CheckinReceiverPlugin {
     }
 
     fn config_sections(&self) -> Vec<SectionSpec> {
-        vec![section()]
+        vec![ReceiverSection::spec().clone()]
     }
 
     fn build(&self, builder: &mut PluginBuilder<'_>) -> Result<(), ConfigError> {
         let config = builder.config();
-        let spec = section();
-        let view = config.view(SECTION, &spec);
+        let view = config.view(SECTION, ReceiverSection::spec());
         if !view.exists() || !view.enabled() {
             return Ok(());
         }
-        let port: u64 = view.get("port")?;
-        let port = u16::try_from(port).map_err(|_| {
+        let section: ReceiverSection = view.read()?;
+        let port = u16::try_from(section.port).map_err(|_| {
             ConfigError::at(
                 view.raw("port")
                     .map(|(_, o)| o)
                     .unwrap_or(switchboard_api::config::Origin::Default),
-                format!("a port is at most 65535, found {port}"),
+                format!("a port is at most 65535, found {}", section.port),
             )
             .in_section(SECTION)
             .for_key("port")
         })?;
-        let secret_raw: String = view.get_opt("secret")?.unwrap_or_default();
+        let secret_raw = section.secret.unwrap_or_default();
         let secret = Secret::new(&secret_raw).ok_or_else(|| {
             ConfigError::at(
                 switchboard_api::config::Origin::Default,
@@ -88,19 +102,14 @@ impl Plugin for CheckinReceiverPlugin {
             .in_section(SECTION)
             .for_key("secret")
         })?;
-        let url: Option<String> = view
-            .get_opt("database_url")?
-            .filter(|u: &String| !u.is_empty());
+        let url = section.database_url.filter(|u| !u.is_empty());
         let target = match url {
             Some(url) => DbTarget::Postgres(url),
-            None => DbTarget::Sqlite(
-                config.resolve(view.get::<String>("db_path")?),
-                SqliteSync::Full,
-            ),
+            None => DbTarget::Sqlite(config.resolve(section.db_path), SqliteSync::Full),
         };
         builder.add_sink(CheckinReceiverSink {
             listener: ListenerAddr {
-                bind: view.get("bind")?,
+                bind: section.bind,
                 port,
             },
             secret,

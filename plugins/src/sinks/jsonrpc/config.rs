@@ -1,34 +1,54 @@
 //! `[Sink.jsonrpc]` and `[Sink.jsonrpc.NAME]`.
 
-use switchboard_api::config::{Config, ConfigError, KeySpec, SectionSpec, SectionView, ValueKind};
-use switchboard_api::http::{is_loopback, key_error, listener_keys, ListenerSettings};
+use switchboard_api::config::{Config, ConfigError, ConfigSection, SectionSpec, SectionView};
+use switchboard_api::http::{is_loopback, key_error, ListenerKeys, ListenerSettings};
 
 pub const SECTION: &str = "Sink.jsonrpc";
-pub const NAMED_SECTION: &str = "Sink.jsonrpc.*";
 
-fn keys() -> Vec<KeySpec> {
-    use ValueKind::*;
-    let mut keys = listener_keys();
-    keys.extend([
-        KeySpec::new("connector", Text, "The connector messages go to; the path's conversation id is a channel (`general` → `#general`) or, with `@`, a user on it.").default("console"),
-        KeySpec::new("api_key", Text, "When set, requests must carry `Authorization: Bearer <api_key>` (hangoutsbot had no auth, so it is off by default). Prefer `api_key_env`."),
-        KeySpec::new("api_key_env", Text, "The name of an environment variable holding the API key, so it stays out of the file."),
-    ]);
-    keys
+switchboard_api::config_section! {
+    /// The keys of a JSON sink, `[Sink.jsonrpc]` or `[Sink.jsonrpc.NAME]`.
+    pub struct JsonRpcKeys {
+        /// The listener and limit keys every sink accepts.
+        pub listener: ListenerKeys,
+        /// The connector messages go to; the path's conversation id is a channel (`general` →
+        /// `#general`) or, with `@`, a user on it.
+        #[key(default = "console")]
+        pub connector: String,
+        /// When set, requests must carry `Authorization: Bearer <api_key>`. Off by default, as
+        /// hangoutsbot had no auth; `check-config` warns about a sink without it on a
+        /// non-loopback address. Prefer `api_key_env`.
+        pub api_key: Option<String>,
+        /// The name of an environment variable holding the API key, so it stays out of the
+        /// file.
+        #[key(example = "JSONRPC_API_KEY")]
+        pub api_key_env: Option<String>,
+    }
+}
+
+switchboard_api::config_section! {
+    /// The hangoutsbot-compatible JSON sink: `POST /<conversation>` with `{"echo": text}`
+    /// posts to `#conversation` (or, for `/@user`, to that user) on `connector`.
+    #[section("Sink.jsonrpc", plugin, example_disabled)]
+    pub struct JsonRpcSection {
+        /// The keys of a JSON sink.
+        pub keys: JsonRpcKeys,
+    }
+}
+
+switchboard_api::config_section! {
+    /// More JSON sinks, one per name, each on its own route set; their keys are those of
+    /// `[Sink.jsonrpc]`.
+    #[section("Sink.jsonrpc.*", plugin, example_description_only)]
+    pub struct NamedJsonRpcSection {
+        /// The keys of a JSON sink.
+        pub keys: JsonRpcKeys,
+    }
 }
 
 pub fn sections() -> Vec<SectionSpec> {
     vec![
-        SectionSpec::plugin(
-            SECTION,
-            "The hangoutsbot-compatible JSON sink: `POST /<conversation>` with `{\"echo\": text}`.",
-            keys(),
-        ),
-        SectionSpec::plugin(
-            NAMED_SECTION,
-            "More JSON sinks, one per name, each on its own route set.",
-            keys(),
-        ),
+        JsonRpcSection::spec().clone(),
+        NamedJsonRpcSection::spec().clone(),
     ]
 }
 
@@ -41,12 +61,10 @@ pub struct JsonRpcConfig {
 
 impl JsonRpcConfig {
     pub fn read(name: &str, view: &SectionView<'_>, config: &Config) -> Result<Self, ConfigError> {
-        let listener = ListenerSettings::read(view, config)?;
-        let mut api_key = view.get_opt::<String>("api_key")?.filter(|k| !k.is_empty());
-        if let Some(var) = view
-            .get_opt::<String>("api_key_env")?
-            .filter(|v| !v.is_empty())
-        {
+        let keys: JsonRpcKeys = view.read()?;
+        let listener = ListenerSettings::from_keys(keys.listener, view, config)?;
+        let mut api_key = keys.api_key.filter(|k| !k.is_empty());
+        if let Some(var) = keys.api_key_env.filter(|v| !v.is_empty()) {
             match std::env::var(&var) {
                 Ok(key) if !key.is_empty() => api_key = Some(key),
                 _ => {
@@ -68,7 +86,7 @@ impl JsonRpcConfig {
         Ok(JsonRpcConfig {
             name: name.to_string(),
             listener,
-            connector: view.get("connector")?,
+            connector: keys.connector,
             api_key,
         })
     }

@@ -9,7 +9,7 @@ mod payload;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use switchboard_api::config::{ConfigError, SectionSpec};
+use switchboard_api::config::{ConfigError, ConfigSection, SectionSpec};
 use switchboard_api::http::{signing, Answer, HandlerResult, Intake, Refusal, SinkRequest};
 use switchboard_api::sink::SinkFilter;
 use switchboard_api::{
@@ -19,7 +19,7 @@ use warp::http::StatusCode;
 use warp::Reply;
 
 use super::conversation_of;
-pub use config::{sections, JsonRpcConfig};
+pub use config::{sections, JsonRpcConfig, JsonRpcKeys, JsonRpcSection, NamedJsonRpcSection};
 pub use payload::{parse, Image, Payload, PayloadError};
 
 pub struct JsonRpcPlugin;
@@ -35,8 +35,7 @@ impl Plugin for JsonRpcPlugin {
 
     fn build(&self, builder: &mut PluginBuilder<'_>) -> Result<(), ConfigError> {
         let config = builder.config();
-        let specs = sections();
-        let (base, named) = (&specs[0], &specs[1]);
+        let (base, named) = (JsonRpcSection::spec(), NamedJsonRpcSection::spec());
         let mut found = Vec::new();
         if config.section(config::SECTION).is_some() {
             found.push(("jsonrpc".to_string(), config.view(config::SECTION, base)));

@@ -2,37 +2,83 @@
 
 use std::time::Duration;
 
-use switchboard_api::config::{Config, ConfigError, KeySpec, SectionSpec, SectionView, ValueKind};
+use switchboard_api::config::{
+    Config, ConfigError, FromConfigValue, SectionView, ValueError, ValueKind,
+};
 use switchboard_api::http::signing::Secret;
-use switchboard_api::http::{is_loopback, key_error, listener_keys, ListenerSettings};
+use switchboard_api::http::{is_loopback, key_error, ListenerKeys, ListenerSettings};
 use switchboard_api::{Conversation, Target};
 
 use super::template::MessageTemplate;
 use super::verify::{Mode, Verifier, MODES};
 use crate::sinks::conversation_of;
 
-pub const SECTION: &str = "Sink.webhook.*";
+switchboard_api::config_section! {
+    /// One signed webhook route: verifies the sender, drops redeliveries, renders the JSON
+    /// body through `template` and posts it to `target` on `connector`.
+    #[section("Sink.webhook.*", plugin, instance = "github", example_disabled)]
+    pub struct WebhookSection {
+        /// The listener and limit keys every sink accepts.
+        pub listener: ListenerKeys,
+        /// The route (POST), e.g. `/hooks/github`.
+        #[key(default_doc = "`/hooks/NAME`", example = "/hooks/github")]
+        pub path: Option<String>,
+        /// How callers are checked: `standard-webhooks`, `github`, `stripe`, `hmac-sha256`,
+        /// `bearer`, or `none` (only on a loopback `bind`).
+        #[key(default = "standard-webhooks")]
+        pub verify: Mode,
+        /// The secrets (bearer tokens for `bearer`), comma-separated. Any one verifies: to
+        /// rotate, add the new secret, switch the sender, then remove the old one. For
+        /// `standard-webhooks` each is `whsec_` + base64. Prefer `secrets_env`.
+        pub secrets: Option<Vec<String>>,
+        /// The name of an environment variable holding comma-separated secrets (added to
+        /// `secrets`).
+        #[key(example = "GITHUB_WEBHOOK_SECRET")]
+        pub secrets_env: Option<String>,
+        /// For `verify = hmac-sha256`: the header holding the hex HMAC-SHA256 of the body
+        /// (`sha256=` prefix optional).
+        #[key(default = "x-signature")]
+        pub signature_header: String,
+        /// How far a signed timestamp may be from now (`standard-webhooks`, `stripe`), either
+        /// way. Older or newer: `401 stale_timestamp`.
+        #[key(default = "5m")]
+        pub tolerance: Duration,
+        /// How long delivery ids are remembered to drop redeliveries; at least `tolerance`.
+        /// Kept in the store, so a restart does not forget them.
+        #[key(default = "24h")]
+        pub dedupe_window: Duration,
+        /// The chat message, rendered from the JSON body: `{{ field.path }}` placeholders
+        /// ([minijinja](https://docs.rs/minijinja) syntax, and filters such as `length`). A
+        /// missing field renders as nothing. The body must be a JSON object.
+        #[key(
+            example = "[{{ repository.full_name }}] {{ sender.login }} pushed {{ commits | length }} commit(s)"
+        )]
+        pub template: String,
+        /// The connector the message goes to.
+        #[key(default = "console")]
+        pub connector: String,
+        /// Where on that connector: `#channel` (or `channel`) or `@user`.
+        #[key(example = "#dev")]
+        pub target: String,
+    }
+}
 
-pub fn section() -> SectionSpec {
-    use ValueKind::*;
-    let mut keys = listener_keys();
-    keys.extend([
-        KeySpec::new("path", Text, "The route, e.g. `/hooks/github`. Default: `/hooks/NAME`."),
-        KeySpec::new("verify", Choice(MODES), "How callers are checked: standard-webhooks, github, stripe, hmac-sha256, bearer, or none (loopback only).").default("standard-webhooks"),
-        KeySpec::new("secrets", List, "The secrets (or bearer tokens), comma-separated; any one verifies, so add the new one, switch the sender, then remove the old. Prefer `secrets_env`."),
-        KeySpec::new("secrets_env", Text, "The name of an environment variable holding the comma-separated secrets."),
-        KeySpec::new("signature_header", Text, "For `verify = hmac-sha256`: the header with the hex HMAC-SHA256 of the body (`sha256=` prefix optional).").default("x-signature"),
-        KeySpec::new("tolerance", Duration, "How far a signed timestamp may be from now (standard-webhooks, stripe).").default("5m"),
-        KeySpec::new("dedupe_window", Duration, "How long delivery ids are remembered to drop redeliveries; at least `tolerance`.").default("24h"),
-        KeySpec::new("template", Text, "The chat message, rendered from the JSON body: `{{ field.path }}` placeholders (minijinja); missing fields render as nothing."),
-        KeySpec::new("connector", Text, "The connector the message goes to.").default("console"),
-        KeySpec::new("target", Text, "Where on that connector: `#channel` (or `channel`) or `@user`."),
-    ]);
-    SectionSpec::plugin(
-        SECTION,
-        "One signed webhook route: verify, dedupe, render a template, post to chat.",
-        keys,
-    )
+/// The word of [`MODES`] that names `mode`.
+fn mode_word(mode: Mode) -> &'static str {
+    MODES
+        .iter()
+        .find(|word| Mode::parse(word) == Some(mode))
+        .copied()
+        .unwrap_or_default()
+}
+
+/// `verify`: one of [`MODES`], in any case.
+impl FromConfigValue for Mode {
+    const KIND: ValueKind = ValueKind::Choice(MODES);
+    fn from_config_value(raw: &str) -> Result<Self, ValueError> {
+        Mode::parse(raw)
+            .ok_or_else(|| ValueError::expected(format!("one of {}", MODES.join(", ")), raw))
+    }
 }
 
 pub struct WebhookConfig {
@@ -47,10 +93,9 @@ pub struct WebhookConfig {
 
 impl WebhookConfig {
     pub fn read(name: &str, view: &SectionView<'_>, config: &Config) -> Result<Self, ConfigError> {
-        let listener = ListenerSettings::read(view, config)?;
-        let path = view
-            .get_opt::<String>("path")?
-            .unwrap_or_else(|| format!("/hooks/{name}"));
+        let section: WebhookSection = view.read()?;
+        let listener = ListenerSettings::from_keys(section.listener, view, config)?;
+        let path = section.path.unwrap_or_else(|| format!("/hooks/{name}"));
         if !path.starts_with('/') {
             return Err(key_error(
                 view,
@@ -58,14 +103,10 @@ impl WebhookConfig {
                 "the path must start with `/`".into(),
             ));
         }
-        let verify: String = view.get("verify")?;
-        let mode = Mode::parse(&verify)
-            .ok_or_else(|| key_error(view, "verify", format!("unknown mode `{verify}`")))?;
-        let mut raw: Vec<String> = view.get_opt("secrets")?.unwrap_or_default();
-        if let Some(var) = view
-            .get_opt::<String>("secrets_env")?
-            .filter(|v| !v.is_empty())
-        {
+        let mode = section.verify;
+        let verify = mode_word(mode);
+        let mut raw: Vec<String> = section.secrets.unwrap_or_default();
+        if let Some(var) = section.secrets_env.filter(|v| !v.is_empty()) {
             let value = std::env::var(&var).map_err(|_| {
                 key_error(
                     view,
@@ -106,8 +147,8 @@ impl WebhookConfig {
             }
             _ => {}
         }
-        let tolerance: Duration = view.get("tolerance")?;
-        let dedupe_window: Duration = view.get("dedupe_window")?;
+        let tolerance = section.tolerance;
+        let dedupe_window = section.dedupe_window;
         if dedupe_window < tolerance {
             return Err(key_error(
                 view,
@@ -115,10 +156,9 @@ impl WebhookConfig {
                 "must be at least `tolerance`, or a replay inside the tolerance would be delivered twice".into(),
             ));
         }
-        let template = MessageTemplate::compile(&view.get::<String>("template")?)
+        let template = MessageTemplate::compile(&section.template)
             .map_err(|m| key_error(view, "template", m))?;
-        let target_text: String = view.get("target")?;
-        let conversation: Conversation = conversation_of(&target_text).ok_or_else(|| {
+        let conversation: Conversation = conversation_of(&section.target).ok_or_else(|| {
             key_error(
                 view,
                 "target",
@@ -132,13 +172,13 @@ impl WebhookConfig {
             verifier: Verifier {
                 mode,
                 secrets,
-                signature_header: view.get("signature_header")?,
+                signature_header: section.signature_header,
                 tolerance,
             },
             dedupe_window,
             template,
             target: Target {
-                connector: view.get("connector")?,
+                connector: section.connector,
                 conversation,
             },
         })

@@ -10,7 +10,7 @@ mod verify;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use switchboard_api::config::{ConfigError, SectionSpec};
+use switchboard_api::config::{ConfigError, ConfigSection, SectionSpec};
 use switchboard_api::http::{
     json_ok, Answer, HandlerResult, IdempotencyKeys, Intake, Refusal, SinkRequest, TlsFiles,
 };
@@ -18,7 +18,7 @@ use switchboard_api::sink::SinkFilter;
 use switchboard_api::{Context, ListenerAddr, Plugin, PluginBuilder, RouteSpec, ScopedStore, Sink};
 use warp::http::StatusCode;
 
-pub use config::{section, WebhookConfig};
+pub use config::{WebhookConfig, WebhookSection};
 pub use template::MessageTemplate;
 pub use verify::{Mode, Verifier};
 
@@ -30,15 +30,15 @@ impl Plugin for WebhookPlugin {
     }
 
     fn config_sections(&self) -> Vec<SectionSpec> {
-        vec![section()]
+        vec![WebhookSection::spec().clone()]
     }
 
     fn build(&self, builder: &mut PluginBuilder<'_>) -> Result<(), ConfigError> {
         let config = builder.config();
-        let spec = section();
+        let spec = WebhookSection::spec();
         let mut sinks = Vec::new();
-        for name in config.instances(&spec) {
-            let view = config.view(&format!("Sink.webhook.{name}"), &spec);
+        for name in config.instances(spec) {
+            let view = config.view(&format!("Sink.webhook.{name}"), spec);
             if view.enabled() {
                 sinks.push(WebhookSink {
                     config: Arc::new(WebhookConfig::read(name, &view, config)?),
