@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+/// One sink's counters, counted by its [`Intake`](super::Intake).
 #[derive(Debug, Default)]
 pub struct SinkCounters {
     received: AtomicU64,
@@ -16,31 +17,39 @@ pub struct SinkCounters {
 /// The counters of one sink at one moment.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct CounterSnapshot {
+    /// Requests that reached the intake.
     pub received: u64,
+    /// Requests taken in (a message queued, a check-in stored).
     pub accepted: u64,
+    /// Redeliveries recognised by their idempotency key and dropped.
     pub duplicates: u64,
     /// Rejections by reason, e.g. `bad_signature`, `too_large`.
     pub rejected: BTreeMap<String, u64>,
 }
 
 impl SinkCounters {
+    /// Counts a request that reached the intake.
     pub fn received(&self) {
         self.received.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a request taken in.
     pub fn accepted(&self) {
         self.accepted.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a redelivery dropped.
     pub fn duplicate(&self) {
         self.duplicates.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a refusal under its reason word.
     pub fn rejected(&self, reason: &'static str) {
         let mut rejected = self.rejected.lock().unwrap_or_else(PoisonError::into_inner);
         *rejected.entry(reason).or_default() += 1;
     }
 
+    /// The counters as they are now.
     pub fn snapshot(&self) -> CounterSnapshot {
         let rejected = self.rejected.lock().unwrap_or_else(PoisonError::into_inner);
         CounterSnapshot {
@@ -65,6 +74,7 @@ impl SinkCounterTable {
         sinks.entry(sink.to_string()).or_default().clone()
     }
 
+    /// Every sink's counters as they are now, by sink name.
     pub fn snapshot(&self) -> BTreeMap<String, CounterSnapshot> {
         let sinks = self.sinks.lock().unwrap_or_else(PoisonError::into_inner);
         sinks

@@ -27,6 +27,7 @@ const BATCH: usize = 4096;
 /// instead of one per handful of requests.
 const GATHER: Duration = Duration::from_millis(20);
 
+/// One sink's delivery ids: which were seen within the retention window (see the module).
 pub struct IdempotencyKeys {
     store: ScopedStore,
     retention: Duration,

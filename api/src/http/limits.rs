@@ -10,6 +10,7 @@ pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 pub const DEFAULT_MAX_CONCURRENT: usize = 64;
 
+/// What one sink's intake allows: body size, time, concurrency and who may call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// Largest body in bytes; a larger one is answered 413.

@@ -49,8 +49,11 @@ crate::config_section! {
 /// A sink's listener and limits as configured.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListenerSettings {
+    /// Where it listens (`bind`, `port`).
     pub addr: ListenerAddr,
+    /// The certificate and key when it speaks TLS (`certfile`, `keyfile`).
     pub tls: Option<TlsFiles>,
+    /// The intake's limits (`max_body_size` ... `trusted_proxies`).
     pub limits: Limits,
 }
 

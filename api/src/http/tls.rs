@@ -11,7 +11,9 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 /// hangoutsbot's single PEM did).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TlsFiles {
+    /// The PEM certificate (chain), and the key too when `keyfile` is not given.
     pub certfile: PathBuf,
+    /// The PEM private key, when it is in a file of its own.
     pub keyfile: Option<PathBuf>,
 }
 
@@ -22,21 +24,41 @@ impl TlsFiles {
     }
 }
 
+/// Why a certificate or key could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
+    /// A file could not be read.
     #[error("cannot read {}: {source}", path.display())]
     Read {
+        /// The file.
         path: PathBuf,
+        /// The operating system's error.
         source: std::io::Error,
     },
+    /// The certificate file holds no certificate.
     #[error("{} holds no PEM certificate", path.display())]
-    NoCertificate { path: PathBuf },
+    NoCertificate {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The key file holds no private key.
     #[error("{} holds no PEM private key", path.display())]
-    NoKey { path: PathBuf },
+    NoKey {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A file is not valid PEM.
     #[error("{}: {message}", path.display())]
-    Pem { path: PathBuf, message: String },
+    Pem {
+        /// The file.
+        path: PathBuf,
+        /// The parser's complaint.
+        message: String,
+    },
+    /// rustls refused the certificate and key.
     #[error("the certificate and key cannot be used together: {0}")]
     Rustls(#[from] rustls::Error),
+    /// A self-signed certificate could not be made.
     #[error("cannot generate a certificate: {0}")]
     Generate(String),
 }
@@ -88,7 +110,9 @@ pub fn server_config(files: &TlsFiles) -> Result<Arc<rustls::ServerConfig>, TlsE
 
 /// A self-signed certificate and its private key, both PEM.
 pub struct SelfSigned {
+    /// The certificate, PEM.
     pub cert_pem: String,
+    /// Its private key, PEM.
     pub key_pem: String,
 }
 
