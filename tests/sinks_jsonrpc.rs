@@ -59,8 +59,8 @@ fn json_over_tls_reaches_the_console_and_bad_input_gets_a_json_400() {
     assert_eq!(bot.next_line(), "[@alice] psst");
 
     for (body, reason) in [
-        ("{not json", "bad_payload"),
-        (r#"{"echo": ""}"#, "bad_payload"),
+        ("{not json", "bad_json"),
+        (r#"{"echo": ""}"#, "empty_message"),
         (r#"{"image": {"base64encoded": "%%%"}}"#, "bad_payload"),
     ] {
         let (status, json) = json_of(http.post(url("/general")).body(body).send().unwrap());

@@ -3,69 +3,44 @@
 //! handler gets the whole body and answers with an [`Answer`] or a [`Refusal`]; the intake
 //! turns either into the response and counts it.
 
+mod body;
+mod request;
+
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
-use bytes::{Buf, Bytes, BytesMut};
-use futures::{Stream, StreamExt};
+use futures::Stream;
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 use warp::filters::path::FullPath;
 use warp::filters::BoxedFilter;
-use warp::http::{HeaderMap, HeaderValue, StatusCode};
+use warp::http::{HeaderMap, HeaderValue, Method};
 use warp::reply::Response;
-use warp::Filter;
+use warp::{Buf, Filter};
 
 use super::counters::SinkCounters;
 use super::limits::Limits;
 use super::listener::PeerAddr;
-use super::reply::Refusal;
-use super::route::{path_segments, route_filter};
+use super::refusal::catalogue::{Busy, Forbidden, TimedOut};
+use super::refusal::Refusal;
+use super::request_id::{RequestIds, REQUEST_ID};
+use super::route::route_filter;
 use crate::sink::RouteSpec;
 
-/// One request that passed the intake, as the sink's handler sees it.
-#[derive(Debug, Clone)]
-pub struct SinkRequest {
-    pub request_id: String,
-    pub peer: Option<SocketAddr>,
-    /// The client, after trusted proxies' `X-Forwarded-For`.
-    pub client_ip: Option<IpAddr>,
-    pub path: String,
-    /// The raw query string, without the `?`; empty when there is none.
-    pub query: String,
-    pub headers: HeaderMap,
-    pub body: Bytes,
-}
+pub use request::{Answer, HandlerResult, SinkRequest};
 
-impl SinkRequest {
-    /// A header's value as text, when present and printable.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
+/// How a sink's protocol words a refusal: given every refusal before it is answered, it may
+/// attach the protocol's exact body ([`Refusal::with_body`]).
+pub type Wording = Arc<dyn Fn(Refusal) -> Refusal + Send + Sync>;
 
-    /// The path's segments, percent-decoded.
-    pub fn path_segments(&self) -> Vec<String> {
-        path_segments(&self.path)
-    }
-}
-
-/// What a handler answers for a request it took.
-#[derive(Debug)]
-pub enum Answer {
-    /// New: counted as accepted.
-    Accepted(Response),
-    /// Seen before (same idempotency key): counted as a duplicate, dropped.
-    Duplicate(Response),
-}
-
-pub type HandlerResult = Result<Answer, Refusal>;
-
-/// The request's path and raw query string.
-struct PathAndQuery {
+/// The request as it reached the intake, before its body is read.
+struct Arrival {
+    method: Method,
+    peer: Option<SocketAddr>,
     path: String,
     query: String,
+    headers: HeaderMap,
 }
 
 /// One sink's limits and counters, shared by all its routes.
@@ -74,29 +49,72 @@ pub struct Intake {
     limits: Limits,
     counters: Arc<SinkCounters>,
     permits: Arc<Semaphore>,
-    sequence: AtomicU64,
+    ids: RequestIds,
+    drain: usize,
+    wording: Option<Wording>,
+}
+
+/// An [`Intake`] with more than limits and counters; see [`Intake::builder`].
+pub struct IntakeBuilder {
+    intake: Intake,
+}
+
+impl IntakeBuilder {
+    /// Reads a body over `max_body` to its end, up to `bytes`, before answering `413`, so that
+    /// a keep-alive connection stays usable (as the check-in receiver promises). By default a
+    /// body over the limit is refused at once and the connection then closed.
+    pub fn drain_refused_bodies(mut self, bytes: usize) -> IntakeBuilder {
+        self.intake.drain = bytes;
+        self
+    }
+
+    /// Words every refusal of this sink, the intake's own included (see [`Wording`]).
+    pub fn wording(mut self, wording: impl Fn(Refusal) -> Refusal + Send + Sync + 'static) -> Self {
+        self.intake.wording = Some(Arc::new(wording));
+        self
+    }
+
+    /// The intake, ready to serve routes.
+    pub fn build(self) -> Arc<Intake> {
+        Arc::new(self.intake)
+    }
 }
 
 impl Intake {
+    /// The intake of sink `sink` (its name names the request ids, `webhook.github` →
+    /// `webhook-github-1`), counting into `counters`.
     pub fn new(sink: &str, limits: Limits, counters: Arc<SinkCounters>) -> Arc<Intake> {
-        Arc::new(Intake {
-            sink: sink.to_string(),
-            permits: Arc::new(Semaphore::new(limits.max_concurrent.max(1))),
-            limits,
-            counters,
-            sequence: AtomicU64::new(0),
-        })
+        Intake::builder(sink, limits, counters).build()
     }
 
+    /// Like [`Intake::new`], with the options of [`IntakeBuilder`].
+    pub fn builder(sink: &str, limits: Limits, counters: Arc<SinkCounters>) -> IntakeBuilder {
+        IntakeBuilder {
+            intake: Intake {
+                sink: sink.to_string(),
+                permits: Arc::new(Semaphore::new(limits.max_concurrent.max(1))),
+                limits,
+                counters,
+                ids: RequestIds::new(sink),
+                drain: 0,
+                wording: None,
+            },
+        }
+    }
+
+    /// The limits it applies.
     pub fn limits(&self) -> &Limits {
         &self.limits
     }
 
+    /// The counters it counts into.
     pub fn counters(&self) -> &Arc<SinkCounters> {
         &self.counters
     }
 
-    /// Serves `route` with `handler`: the filter answers every request the route matches.
+    /// Serves `route` with `handler`: the filter answers every request the route matches (and
+    /// rejects others as not found, or with [`MethodNotAllowed`](super::catalogue::MethodNotAllowed), for
+    /// other sinks on the listener to answer).
     pub fn serve<H, Fut>(
         self: &Arc<Self>,
         route: &RouteSpec,
@@ -106,16 +124,32 @@ impl Intake {
         H: Fn(SinkRequest) -> Fut + Clone + Send + Sync + 'static,
         Fut: Future<Output = HandlerResult> + Send + 'static,
     {
+        self.serve_matching(route_filter(route), handler)
+    }
+
+    /// Serves every request `matcher` lets through with `handler`; `warp::any()` makes a
+    /// fallback that answers whatever no route before it took.
+    pub fn serve_matching<H, Fut>(
+        self: &Arc<Self>,
+        matcher: BoxedFilter<()>,
+        handler: H,
+    ) -> BoxedFilter<(Response,)>
+    where
+        H: Fn(SinkRequest) -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = HandlerResult> + Send + 'static,
+    {
         let intake = self.clone();
         let query = warp::query::raw().or(warp::any().map(String::new)).unify();
-        route_filter(route)
+        matcher
+            .and(warp::method())
             .and(warp::ext::optional::<PeerAddr>())
             .and(warp::path::full())
             .and(query)
             .and(warp::header::headers_cloned())
             .and(warp::body::stream())
             .then(
-                move |peer: Option<PeerAddr>,
+                move |method: Method,
+                      peer: Option<PeerAddr>,
                       path: FullPath,
                       query: String,
                       headers: HeaderMap,
@@ -123,38 +157,32 @@ impl Intake {
                     let intake = intake.clone();
                     let handler = handler.clone();
                     async move {
-                        let target = PathAndQuery {
+                        let arrival = Arrival {
+                            method,
+                            peer: peer.map(|p| p.0),
                             path: path.as_str().to_string(),
                             query,
+                            headers,
                         };
-                        intake
-                            .handle(peer.map(|p| p.0), target, headers, body, handler)
-                            .await
+                        intake.handle(arrival, body, handler).await
                     }
                 },
             )
             .boxed()
     }
 
-    async fn handle<S, B, H, Fut>(
-        &self,
-        peer: Option<SocketAddr>,
-        target: PathAndQuery,
-        headers: HeaderMap,
-        body: S,
-        handler: H,
-    ) -> Response
+    async fn handle<S, B, H, Fut>(&self, arrival: Arrival, body: S, handler: H) -> Response
     where
         S: Stream<Item = Result<B, warp::Error>>,
         B: Buf,
         H: Fn(SinkRequest) -> Fut,
         Fut: Future<Output = HandlerResult>,
     {
-        let request_id = self.request_id(&headers);
+        let request_id = self.ids.for_request(&arrival.headers);
         let span = tracing::info_span!("sink_request", sink = %self.sink, request_id = %request_id);
         self.counters.received();
         let outcome = self
-            .run(peer, target, headers, body, handler, request_id.clone())
+            .run(arrival, body, handler, request_id.clone())
             .instrument(span.clone())
             .await;
         let mut response = match outcome {
@@ -168,30 +196,32 @@ impl Intake {
                 span.in_scope(|| tracing::info!("duplicate delivery dropped"));
                 response
             }
+            Ok(Answer::Answered(response)) => response,
             Err(refusal) => {
-                self.counters.rejected(refusal.reason);
+                self.counters.rejected(refusal.reason());
                 span.in_scope(|| {
                     tracing::info!(
-                        status = refusal.status.as_u16(),
-                        reason = refusal.reason,
+                        status = refusal.status().as_u16(),
+                        reason = refusal.reason(),
                         "request refused: {}",
-                        refusal.message
+                        refusal.message()
                     )
                 });
-                refusal.into_response()
+                match &self.wording {
+                    Some(wording) => wording(refusal).into_response(),
+                    None => refusal.into_response(),
+                }
             }
         };
         if let Ok(value) = HeaderValue::from_str(&request_id) {
-            response.headers_mut().insert("x-request-id", value);
+            response.headers_mut().insert(REQUEST_ID, value);
         }
         response
     }
 
     async fn run<S, B, H, Fut>(
         &self,
-        peer: Option<SocketAddr>,
-        target: PathAndQuery,
-        headers: HeaderMap,
+        arrival: Arrival,
         body: S,
         handler: H,
         request_id: String,
@@ -202,109 +232,32 @@ impl Intake {
         H: Fn(SinkRequest) -> Fut,
         Fut: Future<Output = HandlerResult>,
     {
-        let _permit = self.permits.clone().try_acquire_owned().map_err(|_| {
-            Refusal::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
-                "too many requests at once; retry shortly",
-            )
-        })?;
-        let client_ip = self.limits.client_ip(peer.map(|p| p.ip()), &headers);
+        let _permit = self.permits.clone().try_acquire_owned().map_err(|_| Busy)?;
+        let client_ip = self
+            .limits
+            .client_ip(arrival.peer.map(|p| p.ip()), &arrival.headers);
         if !self.limits.allows(client_ip) {
-            return Err(Refusal::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "this address may not use this sink",
-            ));
+            return Err(Forbidden.into());
         }
         let work = async {
-            let body = read_body(body, &headers, self.limits.max_body).await?;
+            let body =
+                body::read_body(body, &arrival.headers, self.limits.max_body, self.drain).await?;
             handler(SinkRequest {
                 request_id,
-                peer,
+                method: arrival.method,
+                peer: arrival.peer,
                 client_ip,
-                path: target.path,
-                query: target.query,
-                headers,
+                path: arrival.path,
+                query: arrival.query,
+                headers: arrival.headers,
                 body,
             })
             .await
         };
         tokio::time::timeout(self.limits.request_timeout, work)
             .await
-            .unwrap_or_else(|_| {
-                Err(Refusal::new(
-                    StatusCode::REQUEST_TIMEOUT,
-                    "timeout",
-                    "the request took too long",
-                ))
-            })
+            .unwrap_or_else(|_| Err(TimedOut.into()))
     }
-
-    /// The caller's `X-Request-Id` when it is short and plain, else one of ours.
-    fn request_id(&self, headers: &HeaderMap) -> String {
-        let given = headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| {
-                !v.is_empty()
-                    && v.len() <= 64
-                    && v.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-            });
-        match given {
-            Some(id) => id.to_string(),
-            None => format!(
-                "{}-{}",
-                self.sink.replace('.', "-"),
-                self.sequence.fetch_add(1, Ordering::Relaxed) + 1
-            ),
-        }
-    }
-}
-
-fn too_large(limit: usize) -> Refusal {
-    Refusal::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "too_large",
-        format!("the body is larger than {limit} bytes"),
-    )
-}
-
-/// The whole body, refused as soon as it is known to be over `limit` (by its declared length
-/// or by what has arrived).
-async fn read_body<S, B>(body: S, headers: &HeaderMap, limit: usize) -> Result<Bytes, Refusal>
-where
-    S: Stream<Item = Result<B, warp::Error>>,
-    B: Buf,
-{
-    let mut body = std::pin::pin!(body);
-    let declared = headers
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(too_large(limit));
-    }
-    let mut collected = BytesMut::new();
-    while let Some(chunk) = body.next().await {
-        let mut chunk = chunk.map_err(|e| {
-            Refusal::bad_request(
-                "unreadable_body",
-                format!("the body could not be read: {e}"),
-            )
-        })?;
-        if collected.len() + chunk.remaining() > limit {
-            return Err(too_large(limit));
-        }
-        while chunk.has_remaining() {
-            let part = chunk.chunk();
-            collected.extend_from_slice(part);
-            let n = part.len();
-            chunk.advance(n);
-        }
-    }
-    Ok(collected.freeze())
 }
 
 #[cfg(test)]

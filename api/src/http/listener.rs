@@ -2,9 +2,12 @@
 //!
 //! warp 0.4's own server has no working TLS, so connections are accepted here (through a
 //! `tokio-rustls` acceptor when TLS is on) and served with hyper's HTTP/1 connection over
-//! `warp::service`. Each request carries the socket's peer address as a [`PeerAddr`] extension.
+//! `warp::service`. Each request carries the socket's peer address as a [`PeerAddr`] extension,
+//! and every answer an `X-Request-Id`: the sink's intake sets it, and an answer no sink gave
+//! (an unknown path, say) gets one from the listener (`listener-<port>-<n>`).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::body::Incoming;
@@ -21,6 +24,7 @@ use warp::reply::Response;
 use warp::Filter;
 
 use super::reply::unmatched;
+use super::request_id::{RequestIds, REQUEST_ID};
 use super::tls::{server_config, TlsError, TlsFiles};
 use crate::sink::ListenerAddr;
 
@@ -31,8 +35,10 @@ pub struct PeerAddr(pub SocketAddr);
 /// Time limits of a listener's connections (per-request limits are the sinks' own).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnectionLimits {
-    /// How long a client may take to send a request's headers.
+    /// How long a client may take to send a request's headers; it also closes a keep-alive
+    /// connection that stays idle this long between requests.
     pub header_read_timeout: Duration,
+    /// How long a TLS client may take to complete its handshake.
     pub tls_handshake_timeout: Duration,
     /// How long requests in flight may take to finish once the listener stops.
     pub drain_timeout: Duration,
@@ -48,16 +54,23 @@ impl Default for ConnectionLimits {
     }
 }
 
+/// Why a listener could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ListenerError {
+    /// The address could not be bound (taken, not ours, no permission).
     #[error("cannot listen on {addr}: {source}")]
     Bind {
+        /// The address.
         addr: ListenerAddr,
+        /// The operating system's error.
         source: std::io::Error,
     },
+    /// The certificate or key could not be loaded.
     #[error("TLS on {addr}: {source}")]
     Tls {
+        /// The address.
         addr: ListenerAddr,
+        /// What is wrong with the files.
         source: TlsError,
     },
 }
@@ -71,6 +84,7 @@ pub struct BoundListener {
 }
 
 impl BoundListener {
+    /// Binds `addr`, with TLS from `tls` when given (the files are read now).
     pub async fn bind(addr: &ListenerAddr, tls: Option<&TlsFiles>) -> Result<Self, ListenerError> {
         let tls = match tls {
             Some(files) => Some(TlsAcceptor::from(server_config(files).map_err(
@@ -95,6 +109,7 @@ impl BoundListener {
         })
     }
 
+    /// Other connection time limits than the defaults.
     pub fn with_limits(mut self, limits: ConnectionLimits) -> Self {
         self.limits = limits;
         self
@@ -105,6 +120,7 @@ impl BoundListener {
         self.tcp.local_addr()
     }
 
+    /// Whether it speaks TLS.
     pub fn is_tls(&self) -> bool {
         self.tls.is_some()
     }
@@ -129,6 +145,8 @@ async fn accept_loop(
 ) {
     let graceful = GracefulShutdown::new();
     let service = warp::service(routes);
+    let port = listener.tcp.local_addr().map(|a| a.port()).unwrap_or(0);
+    let ids = Arc::new(RequestIds::new(&format!("listener-{port}")));
     loop {
         let accepted = tokio::select! {
             _ = stop.cancelled() => break,
@@ -149,6 +167,7 @@ async fn accept_loop(
             peer,
             limits: listener.limits,
             watcher: graceful.watcher(),
+            ids: ids.clone(),
         };
         match listener.tls.clone() {
             Some(acceptor) => {
@@ -173,6 +192,7 @@ struct Connection<S> {
     peer: SocketAddr,
     limits: ConnectionLimits,
     watcher: Watcher,
+    ids: Arc<RequestIds>,
 }
 
 impl<S> Connection<S>
@@ -199,11 +219,28 @@ where
     {
         let peer = self.peer;
         let service = self.service;
+        let ids = self.ids;
         let hyper_service =
             hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
                 request.extensions_mut().insert(PeerAddr(peer));
+                // Only answers no intake gave need one; the caller's is kept for them.
+                let given = request.headers().get(REQUEST_ID).cloned();
+                let ids = ids.clone();
                 let mut service = service.clone();
-                service.call(request)
+                let answer = service.call(request);
+                async move {
+                    let mut response = answer.await?;
+                    if !response.headers().contains_key(REQUEST_ID) {
+                        let mut headers = warp::http::HeaderMap::new();
+                        if let Some(given) = given {
+                            headers.insert(REQUEST_ID, given);
+                        }
+                        if let Ok(id) = ids.for_request(&headers).parse() {
+                            response.headers_mut().insert(REQUEST_ID, id);
+                        }
+                    }
+                    Ok::<_, std::convert::Infallible>(response)
+                }
             });
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder
@@ -247,3 +284,6 @@ pub fn is_loopback(bind: &str) -> bool {
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
 }
+
+#[cfg(test)]
+mod tests;

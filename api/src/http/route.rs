@@ -6,7 +6,7 @@ use warp::filters::BoxedFilter;
 use warp::http::Method;
 use warp::Filter;
 
-use super::reply::MethodNotAllowed;
+use super::refusal::catalogue::MethodNotAllowed;
 use crate::sink::RouteSpec;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -20,12 +20,16 @@ pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 /// Why a request's signature was refused. The messages name no secret and no signature.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
+    /// A header the scheme needs is absent.
     #[error("the {0} header is missing")]
     MissingHeader(&'static str),
+    /// A header is not in the scheme's form (or not printable text).
     #[error("the {0} header is malformed")]
     Malformed(&'static str),
+    /// The signed timestamp is too far from now, either way.
     #[error("the timestamp is outside the allowed tolerance")]
     Stale,
+    /// No signature matches any secret.
     #[error("no signature matched")]
     Mismatch,
 }
@@ -35,6 +39,7 @@ pub enum SignatureError {
 pub struct Secret(Vec<u8>);
 
 impl Secret {
+    /// A secret used as written (its UTF-8 bytes for text).
     pub fn new(key: impl Into<Vec<u8>>) -> Self {
         Secret(key.into())
     }
@@ -51,6 +56,7 @@ impl Secret {
         Ok(Secret(key))
     }
 
+    /// The key bytes.
     pub fn bytes(&self) -> &[u8] {
         &self.0
     }
@@ -125,6 +131,7 @@ fn check_timestamp(
 
 // GitHub --------------------------------------------------------------------------------------
 
+/// GitHub's signature header.
 pub const GITHUB_SIGNATURE: &str = "x-hub-signature-256";
 
 /// `sha256=<hex>` of the body, as GitHub sends in `X-Hub-Signature-256`.
@@ -176,6 +183,7 @@ fn verify_hex(secrets: &[Secret], parts: &[&[u8]], hex: &str) -> Result<(), Sign
 
 // Stripe --------------------------------------------------------------------------------------
 
+/// Stripe's signature header.
 pub const STRIPE_SIGNATURE: &str = "stripe-signature";
 
 /// `t=<unix>,v1=<hex>`, as Stripe sends in `Stripe-Signature`.
@@ -222,8 +230,11 @@ pub fn verify_stripe(
 
 // Standard Webhooks ---------------------------------------------------------------------------
 
+/// Standard Webhooks' delivery id header (also the idempotency key).
 pub const WEBHOOK_ID: &str = "webhook-id";
+/// Standard Webhooks' timestamp header (unix seconds).
 pub const WEBHOOK_TIMESTAMP: &str = "webhook-timestamp";
+/// Standard Webhooks' signature header.
 pub const WEBHOOK_SIGNATURE: &str = "webhook-signature";
 
 /// `v1,<base64>` over `id.timestamp.body`, as Standard Webhooks sends in `webhook-signature`.
@@ -236,8 +247,11 @@ pub fn sign_standard_webhooks(secret: &Secret, id: &str, timestamp: i64, body: &
 /// The three Standard Webhooks headers of one request.
 #[derive(Debug, Clone, Copy)]
 pub struct StandardHeaders<'a> {
+    /// `webhook-id`.
     pub id: Option<&'a str>,
+    /// `webhook-timestamp`.
     pub timestamp: Option<&'a str>,
+    /// `webhook-signature`.
     pub signature: Option<&'a str>,
 }
 
@@ -280,28 +294,9 @@ pub fn verify_standard_webhooks(
     }
 }
 
-// Bearer --------------------------------------------------------------------------------------
+mod bearer;
 
-/// Checks `Authorization: Bearer <token>` against each token, in constant time.
-pub fn verify_bearer(tokens: &[Secret], authorization: Option<&str>) -> Result<(), SignatureError> {
-    let header = authorization.ok_or(SignatureError::MissingHeader("authorization"))?;
-    let (scheme, token) = header
-        .trim()
-        .split_once(' ')
-        .ok_or(SignatureError::Malformed("authorization"))?;
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(SignatureError::Malformed("authorization"));
-    }
-    let mut matched = false;
-    for expected in tokens {
-        matched |= constant_time_eq(expected.bytes(), token.trim().as_bytes());
-    }
-    if matched {
-        Ok(())
-    } else {
-        Err(SignatureError::Mismatch)
-    }
-}
+pub use bearer::{verify_bearer, BearerError};
 
 #[cfg(test)]
 mod tests;

@@ -12,6 +12,9 @@ use warp::reply::Response;
 
 use crate::backend::{Backend, CallError};
 use switchboard_api::context::Context;
+use switchboard_api::http::catalogue::{
+    BadPluginAnswer, PluginError, PluginFaulted, PluginUnavailable,
+};
 use switchboard_api::http::TlsFiles;
 use switchboard_api::http::{
     combine, Answer, HandlerResult, Intake, ListenerSettings, Refusal, SinkRequest,
@@ -109,29 +112,23 @@ impl Caller {
             .await;
         match answer {
             Ok(answer) => match serde_json::from_value::<HttpResponse>(answer) {
-                Ok(response) => Ok(Answer::Accepted(respond(response))),
+                Ok(response) => respond(response).map(Answer::Accepted),
                 Err(e) => {
                     let error = CallError::Fault(format!(
                         "answered an HTTP request with something that is not a response: {e}"
                     ));
                     super::report(&self.ctx, &self.plugin, "route", &error);
-                    Err(Refusal::new(
-                        StatusCode::BAD_GATEWAY,
-                        "bad_plugin_answer",
-                        error.to_string(),
-                    ))
+                    Err(BadPluginAnswer::new(error.to_string()).into())
                 }
             },
             Err(error) => {
                 super::report(&self.ctx, &self.plugin, "route", &error);
-                let (status, reason) = match error {
-                    CallError::Plugin(_) => (StatusCode::INTERNAL_SERVER_ERROR, "plugin_error"),
-                    CallError::Fault(_) => (StatusCode::SERVICE_UNAVAILABLE, "plugin_faulted"),
-                    CallError::Unavailable(_) => {
-                        (StatusCode::SERVICE_UNAVAILABLE, "plugin_unavailable")
-                    }
-                };
-                Err(Refusal::new(status, reason, error.to_string()))
+                let detail = error.to_string();
+                Err(match error {
+                    CallError::Plugin(_) => PluginError::new(detail).into(),
+                    CallError::Fault(_) => PluginFaulted::new(detail).into(),
+                    CallError::Unavailable(_) => PluginUnavailable::new(detail).into(),
+                })
             }
         }
     }
@@ -162,7 +159,9 @@ fn body_value(body: &[u8]) -> serde_json::Value {
         .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(body).into_owned()))
 }
 
-fn respond(response: HttpResponse) -> Response {
+/// The plugin's answer as the response; a header HTTP cannot carry makes it a bad answer,
+/// counted as such.
+fn respond(response: HttpResponse) -> Result<Response, Refusal> {
     let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::BAD_GATEWAY);
     let mut builder = warp::http::Response::builder()
         .status(status)
@@ -172,14 +171,7 @@ fn respond(response: HttpResponse) -> Response {
     }
     builder
         .body(response.body.to_string().into())
-        .unwrap_or_else(|_| {
-            Refusal::new(
-                StatusCode::BAD_GATEWAY,
-                "bad_plugin_answer",
-                "the plugin sent an invalid header",
-            )
-            .into_response()
-        })
+        .map_err(|_| BadPluginAnswer::new("the plugin sent an invalid header").into())
 }
 
 #[cfg(test)]

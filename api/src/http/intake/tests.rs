@@ -1,8 +1,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::StreamExt;
 use tokio::sync::Notify;
-use warp::http::StatusCode;
+use warp::http::{HeaderMap, StatusCode};
+use warp::Filter;
 
 use super::*;
 use crate::http::counters::SinkCounters;
@@ -144,4 +146,100 @@ async fn the_allow_list_reads_the_peer_and_trusted_proxies_only() {
         .reply(&filter)
         .await;
     assert_eq!(proxied.status(), 202);
+}
+
+#[tokio::test]
+async fn a_sinks_wording_gives_the_intakes_refusals_its_protocols_bodies() {
+    use crate::http::catalogue::TooLarge;
+    let intake = Intake::builder(
+        "test",
+        Limits {
+            max_body: 8,
+            ..Limits::default()
+        },
+        Arc::new(SinkCounters::default()),
+    )
+    .wording(|refusal| {
+        if refusal.is::<TooLarge>() {
+            refusal.with_body(r#"{"error":"body too large"}"#)
+        } else {
+            refusal
+        }
+    })
+    .build();
+    let filter = intake.serve(&route(), |_| async { ok() });
+    let response = warp::test::request()
+        .method("POST")
+        .path("/in")
+        .body("123456789")
+        .reply(&filter)
+        .await;
+    assert_eq!(response.status(), 413);
+    assert_eq!(response.body().as_ref(), br#"{"error":"body too large"}"#);
+    assert!(response.headers().contains_key("x-request-id"));
+    assert_eq!(
+        intake.counters().snapshot().rejected.get("too_large"),
+        Some(&1)
+    );
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_read_to_its_end_within_the_drain_limit() {
+    let counters = Arc::new(SinkCounters::default());
+    let drained = Intake::builder(
+        "test",
+        Limits {
+            max_body: 8,
+            ..Limits::default()
+        },
+        counters.clone(),
+    )
+    .drain_refused_bodies(16)
+    .build();
+    // Chunks as they would arrive: the stream is polled to its end before the 413.
+    let polled = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let chunks = {
+        let polled = polled.clone();
+        futures::stream::iter(["12345", "67890", "12345"]).map(move |c| {
+            polled.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok::<_, warp::Error>(bytes::Bytes::from_static(c.as_bytes()))
+        })
+    };
+    let headers = HeaderMap::new();
+    let answer = body::read_body(chunks, &headers, 8, 16).await;
+    assert!(answer.unwrap_err().is::<crate::http::catalogue::TooLarge>());
+    assert_eq!(polled.load(std::sync::atomic::Ordering::SeqCst), 3);
+    // Past the drain limit it stops at once.
+    let endless = futures::stream::repeat_with(|| {
+        Ok::<_, warp::Error>(bytes::Bytes::from_static(b"0123456789"))
+    });
+    assert!(body::read_body(endless, &headers, 8, 16).await.is_err());
+    let filter = drained.serve(&route(), |_| async { ok() });
+    let response = warp::test::request()
+        .method("POST")
+        .path("/in")
+        .body("1234567890")
+        .reply(&filter)
+        .await;
+    assert_eq!(response.status(), 413);
+}
+
+#[tokio::test]
+async fn a_fallback_sees_the_method_and_an_answer_is_not_counted_as_accepted() {
+    let intake = intake(Limits::default());
+    let filter = intake.serve_matching(warp::any().boxed(), |request: SinkRequest| async move {
+        Ok(Answer::Answered(json_ok(
+            StatusCode::OK,
+            &serde_json::json!({"method": request.method.as_str()}),
+        )))
+    });
+    let response = warp::test::request()
+        .method("PATCH")
+        .path("/anything/at/all")
+        .reply(&filter)
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.body().as_ref(), br#"{"method":"PATCH"}"#);
+    let counts = intake.counters().snapshot();
+    assert_eq!((counts.received, counts.accepted), (1, 0));
 }

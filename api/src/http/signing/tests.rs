@@ -226,21 +226,6 @@ fn plain_hex_hmac_with_or_without_prefix_in_any_case() {
 }
 
 #[test]
-fn bearer_tokens_compare_whole_tokens() {
-    let tokens = [Secret::new("s3cret")];
-    assert_eq!(verify_bearer(&tokens, Some("Bearer s3cret")), Ok(()));
-    assert_eq!(verify_bearer(&tokens, Some("bearer s3cret")), Ok(()));
-    assert_eq!(
-        verify_bearer(&tokens, Some("Bearer s3cre")),
-        Err(SignatureError::Mismatch)
-    );
-    assert_eq!(
-        verify_bearer(&tokens, Some("Basic czNjcmV0")),
-        Err(SignatureError::Malformed("authorization"))
-    );
-}
-
-#[test]
 fn secrets_never_show_in_debug_output() {
     let secret = Secret::new("hunter2");
     assert_eq!(format!("{secret:?}"), "Secret(<7 bytes>)");

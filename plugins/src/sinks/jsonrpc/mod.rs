@@ -10,12 +10,14 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use switchboard_api::config::{ConfigError, ConfigSection, SectionSpec};
+use switchboard_api::http::catalogue::{
+    BadConversation, BadJson, BadPayload, EmptyMessage, NotDelivered,
+};
 use switchboard_api::http::{signing, Answer, HandlerResult, Intake, Refusal, SinkRequest};
 use switchboard_api::sink::SinkFilter;
 use switchboard_api::{
     Context, Event, ListenerAddr, Plugin, PluginBuilder, RouteSpec, Sink, Target,
 };
-use warp::http::StatusCode;
 use warp::Reply;
 
 use super::conversation_of;
@@ -113,25 +115,22 @@ struct Handler {
 impl Handler {
     async fn handle(&self, request: SinkRequest) -> HandlerResult {
         if let Some(key) = &self.api_key {
-            signing::verify_bearer(std::slice::from_ref(key), request.header("authorization"))
-                .map_err(|e| {
-                    Refusal::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string())
-                })?;
+            signing::verify_bearer(
+                std::slice::from_ref(key),
+                request.header_bytes("authorization"),
+            )?;
         }
         let id = request
             .path_segments()
             .into_iter()
             .next()
             .unwrap_or_default();
-        let conversation = conversation_of(&id).ok_or_else(|| {
-            Refusal::bad_request("bad_conversation", "the path must name a conversation")
-        })?;
+        let conversation = conversation_of(&id).ok_or(BadConversation)?;
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        let payload = parse(&request.body, now)
-            .map_err(|e| Refusal::bad_request("bad_payload", e.to_string()))?;
+        let payload = parse(&request.body, now).map_err(refusal)?;
         let target = Target {
             connector: self.connector.clone(),
             conversation,
@@ -152,16 +151,20 @@ impl Handler {
         self.ctx
             .accept(target, payload.message())
             .await
-            .map_err(|e| {
-                Refusal::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "not_delivered",
-                    e.to_string(),
-                )
-            })?;
+            .map_err(|e| NotDelivered::new(e.to_string()))?;
         Ok(Answer::Accepted(
             warp::reply::with_header("OK", "content-type", "text/html; charset=utf-8")
                 .into_response(),
         ))
+    }
+}
+
+/// The catalogue's word for each payload problem: not JSON, nothing to send, or a payload that
+/// cannot become a message.
+fn refusal(error: PayloadError) -> Refusal {
+    match error {
+        PayloadError::NotJson(detail) => BadJson::new(detail).into(),
+        PayloadError::NothingToSend => EmptyMessage::new("give `echo` or `image`").into(),
+        other => BadPayload::new(other.to_string()).into(),
     }
 }

@@ -11,8 +11,9 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use switchboard_api::config::{ConfigError, ConfigSection, SectionSpec};
+use switchboard_api::http::catalogue::{BadJson, BadPayload, EmptyMessage, NotDelivered};
 use switchboard_api::http::{
-    json_ok, Answer, HandlerResult, IdempotencyKeys, Intake, Refusal, SinkRequest, TlsFiles,
+    json_ok, Answer, HandlerResult, IdempotencyKeys, Intake, SinkRequest, TlsFiles,
 };
 use switchboard_api::sink::SinkFilter;
 use switchboard_api::{Context, ListenerAddr, Plugin, PluginBuilder, RouteSpec, ScopedStore, Sink};
@@ -102,15 +103,11 @@ struct Handler {
     ctx: Context,
 }
 
-fn unavailable(message: String) -> Refusal {
-    Refusal::new(StatusCode::SERVICE_UNAVAILABLE, "not_delivered", message)
-}
-
 impl Handler {
     async fn handle(&self, request: SinkRequest) -> HandlerResult {
         let header_key = self.config.verifier.verify(&request, SystemTime::now())?;
-        let body: serde_json::Value = serde_json::from_slice(&request.body)
-            .map_err(|e| Refusal::bad_request("bad_json", format!("the body is not JSON: {e}")))?;
+        let body: serde_json::Value =
+            serde_json::from_slice(&request.body).map_err(|e| BadJson::new(e.to_string()))?;
         let key = match self.config.verifier.mode {
             Mode::Stripe => body.get("id").and_then(|v| v.as_str()).map(str::to_string),
             _ => header_key,
@@ -119,18 +116,16 @@ impl Handler {
             .config
             .template
             .render(&body)
-            .map_err(|m| Refusal::bad_request("bad_payload", m))?;
+            .map_err(BadPayload::new)?;
         if text.is_empty() {
-            return Err(Refusal::bad_request(
-                "empty_message",
-                "the template rendered an empty message for this body",
-            ));
+            return Err(
+                EmptyMessage::new("the template rendered an empty message for this body").into(),
+            );
         }
         if let Some(key) = &key {
-            let first =
-                self.keys.first_time(key).await.map_err(|e| {
-                    unavailable(format!("the delivery id could not be recorded: {e}"))
-                })?;
+            let first = self.keys.first_time(key).await.map_err(|e| {
+                NotDelivered::new(format!("the delivery id could not be recorded: {e}"))
+            })?;
             if !first {
                 return Ok(Answer::Duplicate(json_ok(
                     StatusCode::OK,
@@ -143,7 +138,7 @@ impl Handler {
                 // Let the sender's retry through: the message was withdrawn, not delivered.
                 let _ = self.keys.forget(key).await;
             }
-            return Err(unavailable(e.to_string()));
+            return Err(NotDelivered::new(e.to_string()).into());
         }
         Ok(Answer::Accepted(json_ok(
             StatusCode::ACCEPTED,

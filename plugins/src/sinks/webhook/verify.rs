@@ -4,7 +4,6 @@ use std::time::{Duration, SystemTime};
 
 use switchboard_api::http::signing::{self, Secret, SignatureError, StandardHeaders};
 use switchboard_api::http::{Refusal, SinkRequest};
-use warp::http::StatusCode;
 
 pub const MODES: &[&str] = &[
     "standard-webhooks",
@@ -55,43 +54,55 @@ pub struct Verifier {
     pub tolerance: Duration,
 }
 
-fn refusal(error: SignatureError) -> Refusal {
-    let reason = match error {
-        SignatureError::Stale => "stale_timestamp",
-        SignatureError::MissingHeader(_) => "missing_signature",
-        SignatureError::Malformed(_) | SignatureError::Mismatch => "bad_signature",
-    };
-    Refusal::new(StatusCode::UNAUTHORIZED, reason, error.to_string())
-}
-
 impl Verifier {
     /// Checks the request; on success, the idempotency key in a header (Stripe's is in the body).
+    /// A failure answers the catalogue's refusal for it: `unauthorized` for a bearer token,
+    /// `missing_signature`, `bad_signature` or `stale_timestamp` for a signature.
     pub fn verify(
         &self,
         request: &SinkRequest,
         now: SystemTime,
     ) -> Result<Option<String>, Refusal> {
+        match self.mode {
+            Mode::Bearer => {
+                signing::verify_bearer(&self.secrets, request.header_bytes("authorization"))?
+            }
+            Mode::None => {}
+            _ => self.verify_signature(request, now)?,
+        }
+        Ok(request
+            .header(self.mode.key_header())
+            .map(str::trim)
+            .filter(|k| !k.is_empty() && k.len() <= 200)
+            .map(str::to_string))
+    }
+
+    fn verify_signature(
+        &self,
+        request: &SinkRequest,
+        now: SystemTime,
+    ) -> Result<(), SignatureError> {
+        // A header that is there but not text is malformed, not missing.
+        let header = |name: &'static str| request.signed_header(name, name);
         let body = &request.body;
-        let checked = match self.mode {
+        match self.mode {
             Mode::StandardWebhooks => signing::verify_standard_webhooks(
                 &self.secrets,
                 StandardHeaders {
-                    id: request.header(signing::WEBHOOK_ID),
-                    timestamp: request.header(signing::WEBHOOK_TIMESTAMP),
-                    signature: request.header(signing::WEBHOOK_SIGNATURE),
+                    id: header(signing::WEBHOOK_ID)?,
+                    timestamp: header(signing::WEBHOOK_TIMESTAMP)?,
+                    signature: header(signing::WEBHOOK_SIGNATURE)?,
                 },
                 body,
                 now,
                 self.tolerance,
             ),
-            Mode::Github => signing::verify_github(
-                &self.secrets,
-                request.header(signing::GITHUB_SIGNATURE),
-                body,
-            ),
+            Mode::Github => {
+                signing::verify_github(&self.secrets, header(signing::GITHUB_SIGNATURE)?, body)
+            }
             Mode::Stripe => signing::verify_stripe(
                 &self.secrets,
-                request.header(signing::STRIPE_SIGNATURE),
+                header(signing::STRIPE_SIGNATURE)?,
                 body,
                 now,
                 self.tolerance,
@@ -99,17 +110,10 @@ impl Verifier {
             Mode::HmacSha256 => signing::verify_hmac_hex(
                 &self.secrets,
                 "signature",
-                request.header(&self.signature_header),
+                request.signed_header(&self.signature_header, "signature")?,
                 body,
             ),
-            Mode::Bearer => signing::verify_bearer(&self.secrets, request.header("authorization")),
-            Mode::None => Ok(()),
-        };
-        checked.map_err(refusal)?;
-        Ok(request
-            .header(self.mode.key_header())
-            .map(str::trim)
-            .filter(|k| !k.is_empty() && k.len() <= 200)
-            .map(str::to_string))
+            Mode::Bearer | Mode::None => Ok(()),
+        }
     }
 }
