@@ -137,7 +137,7 @@ async fn errors_leave_the_keep_alive_connection_usable() {
 }
 
 #[test]
-fn the_receiver_refuses_to_start_without_a_secret_or_with_a_bad_port() {
+fn the_receiver_refuses_to_start_without_a_secret_or_with_a_bad_port_or_tls_files() {
     let scratch = Scratch::new();
     let refusal = |command: &mut std::process::Command| {
         let output = support::wait_output(
@@ -162,6 +162,69 @@ fn the_receiver_refuses_to_start_without_a_secret_or_with_a_bad_port() {
         .env("CHECKIN_PORT", "ninety");
     let said = refusal(&mut command);
     assert!(said.contains("CHECKIN_PORT"), "{said}");
+
+    let mut command = scratch.command(&["checkin-receiver"]);
+    command
+        .env("CHECKIN_API_SECRET", "x")
+        .env("CHECKIN_KEYFILE", "key.pem");
+    let said = refusal(&mut command);
+    assert!(
+        said.contains("CHECKIN_KEYFILE is set without CHECKIN_CERTFILE"),
+        "{said}"
+    );
+
+    let mut command = scratch.command(&["checkin-receiver"]);
+    command
+        .env("CHECKIN_API_SECRET", "x")
+        .env("CHECKIN_PORT", "0")
+        .env("CHECKIN_DB_PATH", "checkins.db")
+        .env("CHECKIN_CERTFILE", "missing.pem");
+    let said = refusal(&mut command);
+    assert!(
+        said.contains("TLS on 127.0.0.1:0: cannot read missing.pem"),
+        "{said}"
+    );
+}
+
+#[tokio::test]
+async fn with_checkin_certfile_and_keyfile_the_receiver_serves_https() {
+    let scratch = Scratch::new();
+    let pair = switchboard_api::http::tls::self_signed(&["localhost".into(), "127.0.0.1".into()])
+        .expect("a certificate");
+    scratch.write("tls/cert.pem", &pair.cert_pem);
+    scratch.write("tls/key.pem", &pair.key_pem);
+    let receiver = ReceiverProcess::start(
+        &scratch,
+        &[
+            ("CHECKIN_DB_PATH", "checkins.db"),
+            ("CHECKIN_CERTFILE", "tls/cert.pem"),
+            ("CHECKIN_KEYFILE", "tls/key.pem"),
+        ],
+    );
+    assert!(
+        receiver.url.starts_with("https://127.0.0.1:"),
+        "{}",
+        receiver.url
+    );
+    let client = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .expect("client");
+    let health = client
+        .get(format!("{}/checkins", receiver.url))
+        .send()
+        .await
+        .expect("GET over TLS");
+    assert_eq!(health.status().as_u16(), 200);
+    let stored = client
+        .post(format!("{}/checkins", receiver.url))
+        .bearer_auth("s3cret")
+        .body(body("T1", "b1"))
+        .send()
+        .await
+        .expect("POST over TLS");
+    assert_eq!(stored.status().as_u16(), 201);
+    assert!(stored.headers().contains_key("x-request-id"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use support::http::{client, exchange, free_port, json_of, wait_for_port};
 use support::local::cargo_cdylib;
-use support::{stderr, wait_for, Scratch, Session};
+use support::{stderr, wait_for, without_colours, Scratch, Session};
 
 fn drop_hello(scratch: &Scratch) {
     let plugins = scratch.path().join("local/plugins");
@@ -33,20 +33,6 @@ fn start(scratch: &Scratch, port: u16, config: &str) -> Session {
     let session = scratch.spawn(&["console"]);
     wait_for_port(port);
     session
-}
-
-/// The log text without its terminal colour codes.
-fn without_colours(text: &str) -> String {
-    let mut plain = String::new();
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' {
-            chars.by_ref().find(|&c| c == 'm');
-        } else {
-            plain.push(c);
-        }
-    }
-    plain
 }
 
 fn refusal(status: u16, reason: &str) -> impl Fn(&serde_json::Value) -> bool + '_ {

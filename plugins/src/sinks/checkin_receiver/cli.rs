@@ -6,8 +6,12 @@ use std::sync::Arc;
 
 use switchboard_api::async_trait;
 use switchboard_api::cli::{CliError, CliHost, Subcommand};
+use switchboard_api::http::ConnectionLimits;
+use tokio_util::sync::CancellationToken;
 
-use super::{receiver_filter, serve, Receiver, ReceiverDb, ReceiverSettings};
+use super::routes::receiver_limits;
+use super::standalone::StandaloneReceiver;
+use super::{Receiver, ReceiverDb, ReceiverSettings};
 
 /// `switchboard checkin-receiver`.
 pub struct ReceiverCli;
@@ -17,7 +21,8 @@ impl Subcommand for ReceiverCli {
     fn command(&self) -> clap::Command {
         clap::Command::new("checkin-receiver").about(
             "Run the check-in API receiver (env CHECKIN_API_SECRET, CHECKIN_PORT, CHECKIN_BIND, \
-             CHECKIN_DB_PATH, CHECKIN_DATABASE_URL), as the original checkin_receiver.py",
+             CHECKIN_DB_PATH, CHECKIN_DATABASE_URL, CHECKIN_CERTFILE, CHECKIN_KEYFILE), as the \
+             original checkin_receiver.py",
         )
     }
 
@@ -32,17 +37,32 @@ async fn run() -> Result<ExitCode, CliError> {
     let db = ReceiverDb::open(&settings.target)
         .await
         .map_err(CliError::other)?;
-    let listener = tokio::net::TcpListener::bind(settings.addr)
-        .await
-        .map_err(|e| CliError::other(format!("cannot listen on {}: {e}", settings.addr)))?;
-    let addr = listener.local_addr().map_or(settings.addr, |a| a);
     let target = db.target().to_string();
-    let receiver = Receiver::new(settings.secret, db, settings.target);
+    let receiver = Arc::new(Receiver::new(settings.secret, db, settings.target));
+    let stop = CancellationToken::new();
+    let server = StandaloneReceiver::start(
+        settings.addr,
+        settings.tls.as_ref(),
+        receiver,
+        receiver_limits(),
+        ConnectionLimits::default(),
+        stop.clone(),
+    )
+    .await
+    .map_err(CliError::other)?;
+    let url = server.url();
     // Scripts and tests wait for this line; with CHECKIN_PORT=0 it names the port chosen.
-    println!("checkin-receiver listening on http://{addr} (database {target})");
-    tracing::info!(%addr, database = %target, "checkin-receiver ready");
-    serve(receiver_filter(Arc::new(receiver)), listener, stop_signal()).await;
-    tracing::info!("checkin-receiver stopped");
+    println!("checkin-receiver listening on {url} (database {target})");
+    tracing::info!(%url, database = %target, "checkin-receiver ready");
+    stop_signal().await;
+    stop.cancel();
+    let counters = server.stopped().await;
+    tracing::info!(
+        received = counters.received,
+        accepted = counters.accepted,
+        rejected = ?counters.rejected,
+        "checkin-receiver stopped"
+    );
     Ok(ExitCode::SUCCESS)
 }
 

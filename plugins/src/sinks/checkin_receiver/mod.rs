@@ -2,16 +2,20 @@
 //! (`switchboard checkin-receiver`, configured like the original by `CHECKIN_*` environment
 //! variables) or inside the bot as the sink `[Sink.checkin_receiver]`.
 
-mod auth;
 mod cli;
 mod db;
 mod db_postgres;
 mod db_sqlite;
+mod receiver;
 mod routes;
 mod row_index;
 mod settings;
+mod standalone;
 mod validate;
+mod wire;
 
+#[cfg(test)]
+mod listener_tests;
 #[cfg(test)]
 mod tests;
 
@@ -21,10 +25,14 @@ use switchboard_api::config::{ConfigError, ConfigSection, SectionSpec};
 use switchboard_api::sink::SinkFilter;
 use switchboard_api::{Context, Event, ListenerAddr, Plugin, PluginBuilder, RouteSpec, Sink};
 
-pub use auth::{verify_token, Secret};
 pub use db::{DbTarget, ReceiverDb, ReceiverDbError, SqliteSync};
-pub use routes::{receiver_filter, serve, sink_filter, Receiver, ReceiverFilter, MAX_BODY};
-pub use settings::{ReceiverSettings, SettingsError};
+pub use receiver::Receiver;
+pub use routes::{
+    receiver_filter, receiver_intake, receiver_limits, routes, sink_filter, ReceiverFilter,
+    DRAIN_LIMIT, MAX_BODY,
+};
+pub use settings::{receiver_secret, ReceiverSettings, SettingsError};
+pub use standalone::StandaloneReceiver;
 pub use validate::{parse_checkin, BodyError, CheckinRecord};
 
 pub const SECTION: &str = "Sink.checkin_receiver";
@@ -94,7 +102,7 @@ impl Plugin for CheckinReceiverPlugin {
             .for_key("port")
         })?;
         let secret_raw = section.secret.unwrap_or_default();
-        let secret = Secret::new(&secret_raw).ok_or_else(|| {
+        let secret = receiver_secret(&secret_raw).ok_or_else(|| {
             ConfigError::at(
                 switchboard_api::config::Origin::Default,
                 "a secret is required: set `secret` or the environment variable CHECKIN_API_SECRET",
@@ -119,10 +127,11 @@ impl Plugin for CheckinReceiverPlugin {
     }
 }
 
-/// The receiver as a [`Sink`]: the lead wires it onto the shared listener.
+/// The receiver as a [`Sink`]: on the bot's shared listener, behind the shared intake
+/// (counted as `checkin_receiver`).
 pub struct CheckinReceiverSink {
     listener: ListenerAddr,
-    secret: Secret,
+    secret: switchboard_api::http::signing::Secret,
     target: DbTarget,
 }
 
@@ -136,13 +145,15 @@ impl Sink for CheckinReceiverSink {
     }
 
     fn routes(&self) -> Vec<RouteSpec> {
-        ["/", "/checkins"]
-            .into_iter()
-            .flat_map(|path| [RouteSpec::new("GET", path), RouteSpec::new("POST", path)])
-            .collect()
+        routes()
     }
 
     fn filter(&self, ctx: Context) -> SinkFilter {
+        let intake = receiver_intake(
+            self.name(),
+            receiver_limits(),
+            ctx.sink_counters().for_sink(self.name()),
+        );
         let receiver =
             Receiver::lazy(self.secret.clone(), self.target.clone()).on_accept(move |record| {
                 ctx.publish(Event::custom(
@@ -157,6 +168,6 @@ impl Sink for CheckinReceiverSink {
                     }),
                 ));
             });
-        sink_filter(Arc::new(receiver))
+        sink_filter(&intake, Arc::new(receiver))
     }
 }

@@ -3,14 +3,25 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
-use super::auth::Secret;
+use switchboard_api::http::signing::Secret;
+use switchboard_api::http::TlsFiles;
+
 use super::db::{DbTarget, SqliteSync};
+
+/// The bearer secret clients must send, from its text: surrounding whitespace is dropped, and
+/// an empty secret is none (the receiver refuses to run without one).
+pub fn receiver_secret(text: &str) -> Option<Secret> {
+    let trimmed = text.trim();
+    (!trimmed.is_empty()).then(|| Secret::new(trimmed))
+}
 
 #[derive(Debug)]
 pub struct ReceiverSettings {
     pub secret: Secret,
     pub addr: SocketAddr,
     pub target: DbTarget,
+    /// `CHECKIN_CERTFILE` and `CHECKIN_KEYFILE`: serve HTTPS with them.
+    pub tls: Option<TlsFiles>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,16 +36,20 @@ pub enum SettingsError {
     BadSync(String),
     #[error("CHECKIN_DATABASE_URL must start with postgres:// or postgresql://")]
     BadDatabaseUrl,
+    #[error("CHECKIN_KEYFILE is set without CHECKIN_CERTFILE")]
+    KeyWithoutCertificate,
 }
 
 impl ReceiverSettings {
     /// Reads `CHECKIN_API_SECRET` (required), `CHECKIN_PORT` (9999), `CHECKIN_BIND`
-    /// (127.0.0.1), `CHECKIN_DB_PATH` (./checkins.db), `CHECKIN_SQLITE_SYNC` (full) and
-    /// `CHECKIN_DATABASE_URL`.
+    /// (127.0.0.1), `CHECKIN_DB_PATH` (./checkins.db), `CHECKIN_SQLITE_SYNC` (full),
+    /// `CHECKIN_DATABASE_URL`, and `CHECKIN_CERTFILE` with `CHECKIN_KEYFILE` (HTTPS; without
+    /// a key file the key is read from the certificate file). The files are read when the
+    /// listener starts.
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
         let set = |name: &str| var(name).filter(|v| !v.trim().is_empty());
         let secret = set("CHECKIN_API_SECRET")
-            .and_then(|s| Secret::new(&s))
+            .and_then(|s| receiver_secret(&s))
             .ok_or(SettingsError::NoSecret)?;
         let port = match set("CHECKIN_PORT") {
             None => 9999,
@@ -64,10 +79,19 @@ impl ReceiverSettings {
                 sync,
             ),
         };
+        let tls = match (set("CHECKIN_CERTFILE"), set("CHECKIN_KEYFILE")) {
+            (Some(certfile), keyfile) => Some(TlsFiles {
+                certfile: PathBuf::from(certfile),
+                keyfile: keyfile.map(PathBuf::from),
+            }),
+            (None, Some(_)) => return Err(SettingsError::KeyWithoutCertificate),
+            (None, None) => None,
+        };
         Ok(ReceiverSettings {
             secret,
             addr: SocketAddr::new(bind, port),
             target,
+            tls,
         })
     }
 }
@@ -93,6 +117,46 @@ mod tests {
             s.target,
             DbTarget::Sqlite("checkins.db".into(), SqliteSync::Full)
         );
+        assert_eq!(s.tls, None);
+    }
+
+    #[test]
+    fn a_certificate_turns_on_tls_and_a_key_alone_is_an_error() {
+        let s = ReceiverSettings::from_env(env(&[
+            ("CHECKIN_API_SECRET", "x"),
+            ("CHECKIN_CERTFILE", "/etc/checkin/cert.pem"),
+            ("CHECKIN_KEYFILE", "/etc/checkin/key.pem"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            s.tls,
+            Some(TlsFiles {
+                certfile: "/etc/checkin/cert.pem".into(),
+                keyfile: Some("/etc/checkin/key.pem".into()),
+            })
+        );
+        let both = ReceiverSettings::from_env(env(&[
+            ("CHECKIN_API_SECRET", "x"),
+            ("CHECKIN_CERTFILE", "both.pem"),
+        ]))
+        .unwrap();
+        assert_eq!(both.tls.map(|t| t.keyfile), Some(None));
+        assert_eq!(
+            ReceiverSettings::from_env(env(&[
+                ("CHECKIN_API_SECRET", "x"),
+                ("CHECKIN_KEYFILE", "key.pem"),
+            ]))
+            .unwrap_err(),
+            SettingsError::KeyWithoutCertificate
+        );
+    }
+
+    #[test]
+    fn the_secret_is_trimmed_and_an_empty_one_is_none_and_never_printed() {
+        assert!(receiver_secret("  ").is_none());
+        let secret = receiver_secret(" hunter2\n").unwrap();
+        assert_eq!(secret.bytes(), b"hunter2");
+        assert!(!format!("{secret:?}").contains("hunter2"));
     }
 
     #[test]

@@ -20,6 +20,16 @@ struct Fixture {
     _dir: tempfile::TempDir,
     path: std::path::PathBuf,
     filter: ReceiverFilter,
+    counters: Arc<switchboard_api::http::SinkCounters>,
+}
+
+/// The standalone receiver's filter on `receiver`, counting into `counters`.
+fn standalone(
+    receiver: Receiver,
+    counters: Arc<switchboard_api::http::SinkCounters>,
+) -> ReceiverFilter {
+    let intake = receiver_intake("checkin-receiver", receiver_limits(), counters);
+    receiver_filter(&intake, Arc::new(receiver))
 }
 
 async fn fixture() -> Fixture {
@@ -27,11 +37,13 @@ async fn fixture() -> Fixture {
     let path = dir.path().join("nested/checkins.db");
     let target = DbTarget::Sqlite(path.clone(), SqliteSync::Full);
     let db = ReceiverDb::open(&target).await.unwrap();
-    let receiver = Receiver::new(Secret::new(SECRET).unwrap(), db, target);
+    let receiver = Receiver::new(receiver_secret(SECRET).unwrap(), db, target);
+    let counters = Arc::new(switchboard_api::http::SinkCounters::default());
     Fixture {
         _dir: dir,
         path,
-        filter: receiver_filter(Arc::new(receiver)),
+        filter: standalone(receiver, counters.clone()),
+        counters,
     }
 }
 
@@ -48,9 +60,11 @@ fn post(path: &str, auth: Option<&[u8]>, body: &str) -> warp::test::RequestBuild
 
 async fn answer(f: &Fixture, request: warp::test::RequestBuilder) -> (StatusCode, String) {
     let response = request.reply(&f.filter).await;
-    if response.status() != StatusCode::NOT_IMPLEMENTED {
-        assert_eq!(response.headers()["content-type"], "application/json");
-    }
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert!(
+        response.headers().contains_key("x-request-id"),
+        "every answer carries a request id"
+    );
     (
         response.status(),
         String::from_utf8(response.body().to_vec()).unwrap(),
@@ -135,10 +149,12 @@ async fn unknown_paths_are_404_before_auth_and_other_methods_501() {
 #[tokio::test]
 async fn wrong_missing_or_non_ascii_tokens_are_401() {
     let f = fixture().await;
-    let wrong: [Option<&[u8]>; 5] = [
+    let wrong: [Option<&[u8]>; 7] = [
         None,
         Some(b"Bearer nope"),
-        Some(b"bearer s3cret"),
+        Some(b"Bearer S3CRET"),
+        Some(b"Basic s3cret"),
+        Some(b"Bearer"),
         Some(b"Bearer s\xc3\xa9cret"),
         Some(b"Bearer \xff"),
     ];
@@ -151,6 +167,83 @@ async fn wrong_missing_or_non_ascii_tokens_are_401() {
         );
     }
     assert!(rows(&f.path).is_empty());
+}
+
+#[tokio::test]
+async fn the_bearer_scheme_follows_the_shared_rules_in_any_case() {
+    let f = fixture().await;
+    for (n, auth) in ["bearer s3cret", "BEARER  s3cret ", "Bearer s3cret"]
+        .iter()
+        .enumerate()
+    {
+        let (status, text) = answer(
+            &f,
+            post(
+                "/checkins",
+                Some(auth.as_bytes()),
+                &body(&format!("A{n}"), "HOWL"),
+            ),
+        )
+        .await;
+        assert_eq!(
+            (status, text.as_str()),
+            (StatusCode::CREATED, "{}"),
+            "{auth}"
+        );
+    }
+    assert_eq!(rows(&f.path).len(), 3);
+}
+
+#[tokio::test]
+async fn refusals_keep_the_originals_bodies_and_are_counted_under_the_catalogues_words() {
+    let f = fixture().await;
+    let auth = format!("Bearer {SECRET}");
+    let requests = [
+        post("/checkins", None, &body("A1", "HOWL")),
+        post("/checkins", Some(b"Bearer nope"), &body("A1", "HOWL")),
+        post("/checkins", Some(auth.as_bytes()), "{oops"),
+        post("/checkins", Some(auth.as_bytes()), "[1]"),
+        post(
+            "/checkins",
+            Some(auth.as_bytes()),
+            &"x".repeat(MAX_BODY + 1),
+        ),
+        post("/elsewhere", Some(auth.as_bytes()), &body("A1", "HOWL")),
+        warp::test::request().method("DELETE").path("/checkins"),
+        warp::test::request().path("/checkins"),
+        post("/checkins", Some(auth.as_bytes()), &body("A1", "HOWL"))
+            .header("x-request-id", "flush-7"),
+    ];
+    let mut ids = Vec::new();
+    for request in requests {
+        let response = request.reply(&f.filter).await;
+        ids.push(
+            response.headers()["x-request-id"]
+                .to_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    assert_eq!(ids.last().map(String::as_str), Some("flush-7"));
+    assert_eq!(ids[0], "checkin-receiver-1");
+    let counts = f.counters.snapshot();
+    assert_eq!((counts.received, counts.accepted), (9, 1));
+    let rejected: Vec<(&str, u64)> = counts
+        .rejected
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
+    assert_eq!(
+        rejected,
+        vec![
+            ("bad_json", 1),
+            ("bad_payload", 1),
+            ("not_found", 1),
+            ("not_implemented", 1),
+            ("too_large", 1),
+            ("unauthorized", 2),
+        ]
+    );
 }
 
 #[tokio::test]
@@ -307,6 +400,10 @@ async fn the_sink_publishes_each_stored_check_in_on_the_bus() {
         .reply(&filter)
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
+    // Inside the bot it is on the shared intake: a request id, and counters under its name.
+    assert_eq!(response.headers()["x-request-id"], "checkin_receiver-1");
+    let counters = bot.context().sink_counters().snapshot();
+    assert_eq!(counters["checkin_receiver"].accepted, 1);
     assert!(dir.path().join("data/checkins.db").is_file());
     let event = tokio::time::timeout(std::time::Duration::from_secs(5), async {
         loop {
@@ -360,8 +457,8 @@ async fn feed_two_receivers_overlapping_check_ins(target: &DbTarget) {
     let mut filters = Vec::new();
     for r in 0..2 {
         let db = ReceiverDb::open(target).await.unwrap();
-        let receiver = Receiver::new(Secret::new(SECRET).unwrap(), db, target.clone());
-        let filter = receiver_filter(Arc::new(receiver));
+        let receiver = Receiver::new(receiver_secret(SECRET).unwrap(), db, target.clone());
+        let filter = standalone(receiver, Arc::default());
         let first = post(
             "/checkins",
             Some(auth.as_bytes()),
