@@ -27,7 +27,7 @@ pub use listener::{
     combine, is_loopback, serve, BoundListener, ConnectionLimits, ListenerError, PeerAddr,
 };
 pub use refusal::{catalogue, Refusal, RefusalKind};
-pub use reply::{json_error, json_ok, unmatched};
+pub use reply::{json_ok, unmatched};
 pub use request_id::{RequestIds, REQUEST_ID};
 pub use route::{path_segments, route_filter};
 pub use settings::{key_error, ListenerKeys, ListenerSettings};

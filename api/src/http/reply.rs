@@ -12,7 +12,7 @@ use super::refusal::catalogue::{BadRequest, MethodNotAllowed, NotFound};
 use super::refusal::Refusal;
 
 /// A JSON body `{"status", "reason", "message"}` with that status.
-pub fn json_error(status: StatusCode, reason: &str, message: &str) -> Response {
+pub(crate) fn json_error(status: StatusCode, reason: &str, message: &str) -> Response {
     let body = serde_json::json!({
         "status": status.as_u16(),
         "reason": reason,
