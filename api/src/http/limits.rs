@@ -77,14 +77,17 @@ impl Limits {
     }
 }
 
+/// Text that is neither an IP address nor a network.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected an IP address or network such as 10.0.0.0/8, found `{0}`")]
+pub struct NotANetwork(pub String);
+
 /// Parses `10.0.0.0/8` or a bare address (`127.0.0.1`, `::1`) as a network.
-pub fn parse_net(text: &str) -> Result<IpNet, String> {
+pub fn parse_net(text: &str) -> Result<IpNet, NotANetwork> {
     let text = text.trim();
     text.parse::<IpNet>()
         .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
-        .map_err(|_| {
-            format!("expected an IP address or network such as 10.0.0.0/8, found `{text}`")
-        })
+        .map_err(|_| NotANetwork(text.to_string()))
 }
 
 #[cfg(test)]
@@ -125,7 +128,7 @@ mod tests {
     fn an_empty_allow_list_allows_everyone_and_bad_networks_are_named() {
         assert!(Limits::default().allows(None));
         assert_eq!(
-            parse_net("10.0.0.0/33").unwrap_err(),
+            parse_net("10.0.0.0/33").unwrap_err().to_string(),
             "expected an IP address or network such as 10.0.0.0/8, found `10.0.0.0/33`"
         );
         assert!(parse_net("::1").is_ok());

@@ -22,7 +22,7 @@ pub mod tls;
 pub use counters::{CounterSnapshot, SinkCounterTable, SinkCounters};
 pub use idempotency::IdempotencyKeys;
 pub use intake::{Answer, HandlerResult, Intake, IntakeBuilder, SinkRequest, Wording};
-pub use limits::{parse_net, Limits};
+pub use limits::{parse_net, Limits, NotANetwork};
 pub use listener::{
     combine, is_loopback, serve, BoundListener, ConnectionLimits, ListenerError, PeerAddr,
 };

@@ -102,7 +102,7 @@ impl ListenerSettings {
             |key: &str, nets: Option<Vec<String>>| -> Result<Vec<ipnet::IpNet>, ConfigError> {
                 nets.unwrap_or_default()
                     .iter()
-                    .map(|n| parse_net(n).map_err(|m| key_error(view, key, m)))
+                    .map(|n| parse_net(n).map_err(|e| key_error(view, key, e.to_string())))
                     .collect()
             };
         let limits = Limits {

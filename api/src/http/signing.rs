@@ -34,6 +34,17 @@ pub enum SignatureError {
     Mismatch,
 }
 
+/// Why a secret as written cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SecretError {
+    /// A Standard Webhooks secret that is not base64.
+    #[error("a Standard Webhooks secret is `whsec_` followed by base64")]
+    NotBase64,
+    /// Nothing after the prefix.
+    #[error("the secret is empty")]
+    Empty,
+}
+
 /// A secret's key bytes. `Debug` never shows them.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(Vec<u8>);
@@ -45,13 +56,11 @@ impl Secret {
     }
 
     /// A Standard Webhooks secret: `whsec_` followed by base64 (the prefix may be left out).
-    pub fn standard_webhooks(text: &str) -> Result<Self, String> {
+    pub fn standard_webhooks(text: &str) -> Result<Self, SecretError> {
         let encoded = text.strip_prefix("whsec_").unwrap_or(text);
-        let key = BASE64
-            .decode(encoded)
-            .map_err(|_| "a Standard Webhooks secret is `whsec_` followed by base64".to_string())?;
+        let key = BASE64.decode(encoded).map_err(|_| SecretError::NotBase64)?;
         if key.is_empty() {
-            return Err("the secret is empty".into());
+            return Err(SecretError::Empty);
         }
         Ok(Secret(key))
     }

@@ -129,7 +129,7 @@ impl WebhookConfig {
                 _ => Ok(Secret::new(s.as_bytes())),
             })
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|m| key_error(view, "secrets", m))?;
+            .map_err(|e| key_error(view, "secrets", e.to_string()))?;
         match mode {
             Mode::None if !is_loopback(&listener.addr.bind) => return Err(key_error(
                 view,
