@@ -29,7 +29,7 @@ pub use listener::{
 pub use refusal::{catalogue, Refusal, RefusalKind};
 pub use reply::{json_ok, unmatched};
 pub use request_id::{RequestIds, REQUEST_ID};
-pub use route::{path_segments, route_filter};
+pub use route::{path_segments, route_filter, routes_filter};
 pub use settings::{key_error, ListenerKeys, ListenerSettings};
 pub use tls::{TlsError, TlsFiles};
 /// The status codes refusals answer with (re-exported for [`define_refusal!`](crate::define_refusal)).

@@ -67,6 +67,38 @@ pub fn route_filter(route: &RouteSpec) -> BoxedFilter<()> {
         .boxed()
 }
 
+/// Matches any of `routes` in one filter: the path is looked at once, instead of one filter
+/// per route tried in turn (each failed try costs a rejection). 404 when no route has the path,
+/// 405 when one has it with another method; extracts nothing.
+pub fn routes_filter(routes: &[RouteSpec]) -> BoxedFilter<()> {
+    let routes: std::sync::Arc<Vec<(Method, Vec<Segment>)>> = std::sync::Arc::new(
+        routes
+            .iter()
+            .map(|route| {
+                let method = Method::from_bytes(route.method.as_bytes()).unwrap_or(Method::POST);
+                (method, pattern(&route.path))
+            })
+            .collect(),
+    );
+    warp::method()
+        .and(warp::path::full())
+        .and_then(move |m: Method, path: FullPath| {
+            let mut answer = Err(warp::reject::not_found());
+            for (method, pattern) in routes.iter() {
+                if matches(pattern, path.as_str()) {
+                    if *method == m {
+                        answer = Ok(());
+                        break;
+                    }
+                    answer = Err(warp::reject::custom(MethodNotAllowed));
+                }
+            }
+            async move { answer }
+        })
+        .untuple_one()
+        .boxed()
+}
+
 /// The request path's segments, percent-decoded (a segment that is not UTF-8 stays as sent).
 pub fn path_segments(path: &str) -> Vec<String> {
     segments(path)
@@ -83,6 +115,30 @@ pub fn path_segments(path: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn several_routes_in_one_filter_answer_as_one_filter_each_would() {
+        let filter = routes_filter(&[
+            RouteSpec::new("GET", "/"),
+            RouteSpec::new("POST", "/"),
+            RouteSpec::new("POST", "/checkins"),
+        ])
+        .map(|| "ok");
+        for (method, path) in [
+            ("GET", "/"),
+            ("POST", "/"),
+            ("POST", "/checkins"),
+            ("POST", "/checkins/"),
+        ] {
+            let request = warp::test::request().method(method).path(path);
+            assert!(request.filter(&filter).await.is_ok(), "{method} {path}");
+        }
+        let put = warp::test::request().method("PUT").path("/checkins");
+        let rejection = put.filter(&filter).await.unwrap_err();
+        assert!(rejection.find::<MethodNotAllowed>().is_some());
+        let elsewhere = warp::test::request().method("POST").path("/other");
+        assert!(elsewhere.filter(&filter).await.unwrap_err().is_not_found());
+    }
 
     #[test]
     fn trailing_slashes_and_params() {
