@@ -133,6 +133,21 @@ fn github_and_standard_webhooks_are_delivered_once_and_bad_ones_refused() {
     let (status, json) = json_of(http.post(url("/hooks/nope")).body("{}").send().unwrap());
     assert_eq!((status, json["reason"].as_str()), (404, Some("not_found")));
 
+    // A delivery id too long to keep is refused, not accepted without de-duplication.
+    let long_id = "m".repeat(201);
+    let signature = sign_standard_webhooks(&key, &long_id, t, order);
+    let (status, json) = json_of(standard(&long_id, t, order, &signature));
+    assert_eq!(
+        (status, json["reason"].as_str()),
+        (400, Some("bad_delivery_id"))
+    );
+    assert!(
+        json["message"]
+            .as_str()
+            .is_some_and(|e| e.contains("201 bytes")),
+        "{json}"
+    );
+
     // Only the two first deliveries reached the chat: the next line is this pong.
     bot.say("!ping");
     assert_eq!(bot.next_line(), "[@console] pong");

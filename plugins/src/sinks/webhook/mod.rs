@@ -109,7 +109,7 @@ impl Handler {
         let body: serde_json::Value =
             serde_json::from_slice(&request.body).map_err(|e| BadJson::new(e.to_string()))?;
         let key = match self.config.verifier.mode {
-            Mode::Stripe => body.get("id").and_then(|v| v.as_str()).map(str::to_string),
+            Mode::Stripe => verify::delivery_id(body.get("id").and_then(|v| v.as_str()))?,
             _ => header_key,
         };
         let text = self

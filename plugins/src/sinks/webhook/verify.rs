@@ -5,6 +5,28 @@ use std::time::{Duration, SystemTime};
 use switchboard_api::http::signing::{self, Secret, SignatureError, StandardHeaders};
 use switchboard_api::http::{Refusal, SinkRequest};
 
+/// The longest delivery id kept to recognise redeliveries, in bytes.
+pub const MAX_DELIVERY_ID: usize = 200;
+
+switchboard_api::define_refusal! {
+    /// A delivery id too long to keep: rather than accept the delivery without recognising
+    /// its redeliveries, the sender is told.
+    #[refusal(status = BAD_REQUEST, reason = "bad_delivery_id")]
+    pub struct DeliveryIdTooLong {
+        /// Its length in bytes.
+        length: usize,
+    } => "the delivery id is {length} bytes long; at most 200 are kept to recognise redeliveries";
+}
+
+/// A delivery id as sent (trimmed; an empty one is none), refused when over
+/// [`MAX_DELIVERY_ID`] bytes.
+pub fn delivery_id(raw: Option<&str>) -> Result<Option<String>, Refusal> {
+    match raw.map(str::trim).filter(|k| !k.is_empty()) {
+        Some(id) if id.len() > MAX_DELIVERY_ID => Err(DeliveryIdTooLong::new(id.len()).into()),
+        id => Ok(id.map(str::to_string)),
+    }
+}
+
 pub const MODES: &[&str] = &[
     "standard-webhooks",
     "github",
@@ -70,11 +92,7 @@ impl Verifier {
             Mode::None => {}
             _ => self.verify_signature(request, now)?,
         }
-        Ok(request
-            .header(self.mode.key_header())
-            .map(str::trim)
-            .filter(|k| !k.is_empty() && k.len() <= 200)
-            .map(str::to_string))
+        delivery_id(request.header(self.mode.key_header()))
     }
 
     fn verify_signature(
