@@ -49,22 +49,7 @@ fn matches(pattern: &[Segment], path: &str) -> bool {
 
 /// Matches the route's path (404 otherwise) and method (405 otherwise); extracts nothing.
 pub fn route_filter(route: &RouteSpec) -> BoxedFilter<()> {
-    let method = Method::from_bytes(route.method.as_bytes()).unwrap_or(Method::POST);
-    let pattern = pattern(&route.path);
-    warp::method()
-        .and(warp::path::full())
-        .and_then(move |m: Method, path: FullPath| {
-            let answer = if !matches(&pattern, path.as_str()) {
-                Err(warp::reject::not_found())
-            } else if m != method {
-                Err(warp::reject::custom(MethodNotAllowed))
-            } else {
-                Ok(())
-            };
-            async move { answer }
-        })
-        .untuple_one()
-        .boxed()
+    routes_filter(std::slice::from_ref(route))
 }
 
 /// Matches any of `routes` in one filter: the path is looked at once, instead of one filter
