@@ -25,7 +25,7 @@ use super::listener::PeerAddr;
 use super::refusal::catalogue::{Busy, Forbidden, TimedOut};
 use super::refusal::Refusal;
 use super::request_id::{RequestIds, REQUEST_ID};
-use super::route::route_filter;
+use super::route::matching;
 use crate::sink::RouteSpec;
 
 pub use request::{Answer, HandlerResult, SinkRequest};
@@ -124,14 +124,36 @@ impl Intake {
         H: Fn(SinkRequest) -> Fut + Clone + Send + Sync + 'static,
         Fut: Future<Output = HandlerResult> + Send + 'static,
     {
-        self.serve_matching(route_filter(route), handler)
+        self.serve_routes(std::slice::from_ref(route), handler)
     }
 
-    /// Serves every request `matcher` lets through with `handler`; `warp::any()` makes a
-    /// fallback that answers whatever no route before it took.
-    pub fn serve_matching<H, Fut>(
+    /// Serves all of `routes` with one `handler`, matched by one filter (see
+    /// [`routes_filter`](super::routes_filter)).
+    pub fn serve_routes<H, Fut>(
         self: &Arc<Self>,
-        matcher: BoxedFilter<()>,
+        routes: &[RouteSpec],
+        handler: H,
+    ) -> BoxedFilter<(Response,)>
+    where
+        H: Fn(SinkRequest) -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = HandlerResult> + Send + 'static,
+    {
+        self.serve_matching(matching(routes), handler)
+    }
+
+    /// Serves every request with `handler`: a fallback that answers whatever no route before
+    /// it took.
+    pub fn serve_fallback<H, Fut>(self: &Arc<Self>, handler: H) -> BoxedFilter<(Response,)>
+    where
+        H: Fn(SinkRequest) -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = HandlerResult> + Send + 'static,
+    {
+        self.serve_matching(warp::method().and(warp::path::full()).boxed(), handler)
+    }
+
+    fn serve_matching<H, Fut>(
+        self: &Arc<Self>,
+        matcher: BoxedFilter<(Method, FullPath)>,
         handler: H,
     ) -> BoxedFilter<(Response,)>
     where
@@ -141,16 +163,14 @@ impl Intake {
         let intake = self.clone();
         let query = warp::query::raw().or(warp::any().map(String::new)).unify();
         matcher
-            .and(warp::method())
             .and(warp::ext::optional::<PeerAddr>())
-            .and(warp::path::full())
             .and(query)
             .and(warp::header::headers_cloned())
             .and(warp::body::stream())
             .then(
                 move |method: Method,
-                      peer: Option<PeerAddr>,
                       path: FullPath,
+                      peer: Option<PeerAddr>,
                       query: String,
                       headers: HeaderMap,
                       body| {

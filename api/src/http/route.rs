@@ -56,6 +56,12 @@ pub fn route_filter(route: &RouteSpec) -> BoxedFilter<()> {
 /// per route tried in turn (each failed try costs a rejection). 404 when no route has the path,
 /// 405 when one has it with another method; extracts nothing.
 pub fn routes_filter(routes: &[RouteSpec]) -> BoxedFilter<()> {
+    matching(routes).map(|_, _| ()).untuple_one().boxed()
+}
+
+/// [`routes_filter`], handing on the method and path it looked at, so that the intake does
+/// not extract them a second time.
+pub(crate) fn matching(routes: &[RouteSpec]) -> BoxedFilter<(Method, FullPath)> {
     let routes: std::sync::Arc<Vec<(Method, Vec<Segment>)>> = std::sync::Arc::new(
         routes
             .iter()
@@ -72,13 +78,13 @@ pub fn routes_filter(routes: &[RouteSpec]) -> BoxedFilter<()> {
             for (method, pattern) in routes.iter() {
                 if matches(pattern, path.as_str()) {
                     if *method == m {
-                        answer = Ok(());
+                        answer = Ok((m, path));
                         break;
                     }
                     answer = Err(warp::reject::custom(MethodNotAllowed));
                 }
             }
-            async move { answer }
+            futures::future::ready(answer)
         })
         .untuple_one()
         .boxed()

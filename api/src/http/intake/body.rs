@@ -31,22 +31,35 @@ where
     if declared.is_some_and(|n| n > limit.max(drain) as u64) {
         return Err(too_large());
     }
+    // Most bodies arrive in one chunk: that chunk is kept as it is (no copy); only a body in
+    // several chunks is collected into a buffer.
+    let mut first: Option<Bytes> = None;
     let mut collected = BytesMut::new();
     let mut seen = 0usize;
     while let Some(chunk) = body.next().await {
         let mut chunk = chunk.map_err(|e| UnreadableBody::new(e.to_string()))?;
-        seen = seen.saturating_add(chunk.remaining());
+        let size = chunk.remaining();
+        seen = seen.saturating_add(size);
         if seen > limit {
             over = true;
             if seen > drain {
                 return Err(too_large());
             }
         }
+        if over {
+            chunk.advance(size);
+            continue;
+        }
+        if seen == size {
+            first = Some(chunk.copy_to_bytes(size));
+            continue;
+        }
+        if let Some(earlier) = first.take() {
+            collected.extend_from_slice(&earlier);
+        }
         while chunk.has_remaining() {
             let part = chunk.chunk();
-            if !over {
-                collected.extend_from_slice(part);
-            }
+            collected.extend_from_slice(part);
             let n = part.len();
             chunk.advance(n);
         }
@@ -54,6 +67,6 @@ where
     if over {
         Err(too_large())
     } else {
-        Ok(collected.freeze())
+        Ok(first.unwrap_or_else(|| collected.freeze()))
     }
 }

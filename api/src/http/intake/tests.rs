@@ -227,7 +227,7 @@ async fn a_body_over_the_limit_is_read_to_its_end_within_the_drain_limit() {
 #[tokio::test]
 async fn a_fallback_sees_the_method_and_an_answer_is_not_counted_as_accepted() {
     let intake = intake(Limits::default());
-    let filter = intake.serve_matching(warp::any().boxed(), |request: SinkRequest| async move {
+    let filter = intake.serve_fallback(|request: SinkRequest| async move {
         Ok(Answer::Answered(json_ok(
             StatusCode::OK,
             &serde_json::json!({"method": request.method.as_str()}),
@@ -242,4 +242,31 @@ async fn a_fallback_sees_the_method_and_an_answer_is_not_counted_as_accepted() {
     assert_eq!(response.body().as_ref(), br#"{"method":"PATCH"}"#);
     let counts = intake.counters().snapshot();
     assert_eq!((counts.received, counts.accepted), (1, 0));
+}
+
+#[tokio::test]
+async fn a_body_in_one_chunk_or_several_is_handed_on_whole() {
+    let headers = HeaderMap::new();
+    let chunked = |parts: &'static [&'static str]| {
+        futures::stream::iter(
+            parts
+                .iter()
+                .map(|p| Ok::<_, warp::Error>(bytes::Bytes::from_static(p.as_bytes()))),
+        )
+    };
+    for parts in [
+        &["{\"a\":1}"][..],
+        &["{\"a\"", ":1}"][..],
+        &["", "{\"a\":1", "}"][..],
+        &["{", "", "\"a\":1}"][..],
+    ] {
+        let body = body::read_body(chunked(parts), &headers, 64, 0)
+            .await
+            .unwrap();
+        assert_eq!(&body[..], b"{\"a\":1}", "{parts:?}");
+    }
+    let empty = body::read_body(chunked(&[]), &headers, 64, 0)
+        .await
+        .unwrap();
+    assert!(empty.is_empty());
 }

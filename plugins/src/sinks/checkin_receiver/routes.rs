@@ -6,9 +6,7 @@
 
 use std::sync::Arc;
 
-use switchboard_api::http::{
-    routes_filter, HandlerResult, Intake, Limits, SinkCounters, SinkRequest,
-};
+use switchboard_api::http::{HandlerResult, Intake, Limits, SinkCounters, SinkRequest};
 use switchboard_api::RouteSpec;
 use warp::http::Method;
 use warp::Filter;
@@ -57,7 +55,7 @@ pub fn sink_filter(intake: &Arc<Intake>, receiver: Arc<Receiver>) -> ReceiverFil
     // One intake for the four routes, matched at once: with a filter per route tried in turn,
     // POST /checkins cost three rejections first (with it: about 7% more check-ins/s in
     // `CHECKIN_SQLITE_SYNC=normal`, 63-65k against 68-70k on the bench).
-    intake.serve_matching(routes_filter(&routes()), move |request| {
+    intake.serve_routes(&routes(), move |request| {
         let receiver = receiver.clone();
         async move { answer(&receiver, request).await }
     })
@@ -67,7 +65,7 @@ pub fn sink_filter(intake: &Arc<Intake>, receiver: Arc<Receiver>) -> ReceiverFil
 /// receiver, which owns its listener. Other paths get `404 {"error":"not found"}` (for `GET`
 /// and `POST`) and other methods `501 {"error":"not implemented"}`, as the original.
 pub fn receiver_filter(intake: &Arc<Intake>, receiver: Arc<Receiver>) -> ReceiverFilter {
-    let fallback = intake.serve_matching(warp::any().boxed(), |request| async move {
+    let fallback = intake.serve_fallback(|request| async move {
         Err(match request.method {
             Method::GET | Method::POST => wire::not_found(),
             _ => wire::not_implemented(),
