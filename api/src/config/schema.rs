@@ -165,6 +165,24 @@ impl SectionSpec {
         self
     }
 
+    /// Other defaults than a group's own for some of its keys, as `(key, value)`: the
+    /// check-in receiver's listener keys default to port 9999 and a 4096-byte body, as the
+    /// original's.
+    ///
+    /// # Panics
+    ///
+    /// When a key is not one of the section's: a mistake in the declaration, which the first
+    /// test that reads the section shows.
+    pub fn defaults(mut self, defaults: &[(&'static str, &'static str)]) -> Self {
+        for (name, value) in defaults {
+            let key = self.keys.iter_mut().find(|k| k.name == *name);
+            let key = key.unwrap_or_else(|| panic!("{}: no key `{name}` to default", self.pattern));
+            key.default = Some(value);
+            key.example = None;
+        }
+        self
+    }
+
     /// `config.ini.example` shows the section commented out.
     pub fn example_commented(mut self) -> Self {
         self.example_style = ExampleStyle::Commented;

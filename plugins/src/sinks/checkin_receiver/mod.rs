@@ -22,6 +22,7 @@ mod tests;
 use std::sync::Arc;
 
 use switchboard_api::config::{ConfigError, ConfigSection, SectionSpec};
+use switchboard_api::http::{ListenerKeys, ListenerSettings, TlsFiles};
 use switchboard_api::sink::SinkFilter;
 use switchboard_api::{Context, Event, ListenerAddr, Plugin, PluginBuilder, RouteSpec, Sink};
 
@@ -41,15 +42,17 @@ pub const TOPIC: &str = "checkin.received";
 
 switchboard_api::config_section! {
     /// The check-in API receiver as a sink in the bot (the same routes as `switchboard
-    /// checkin-receiver`). Off unless the section exists.
-    #[section("Sink.checkin_receiver", plugin, example_commented)]
+    /// checkin-receiver`). Off unless the section exists. Its listener keys are every sink's,
+    /// with the original's port and body limit as defaults.
+    #[section(
+        "Sink.checkin_receiver",
+        plugin,
+        example_commented,
+        defaults = &[("port", "9999"), ("max_body_size", "4096")]
+    )]
     pub struct ReceiverSection {
-        /// The address to listen on.
-        #[key(default = "127.0.0.1")]
-        pub bind: String,
-        /// The port to listen on.
-        #[key(default = "9999")]
-        pub port: u64,
+        /// The listener and limit keys every sink accepts.
+        pub listener: ListenerKeys,
         /// The bearer secret clients send.
         #[key(
             env = "CHECKIN_API_SECRET",
@@ -91,16 +94,7 @@ impl Plugin for CheckinReceiverPlugin {
             return Ok(());
         }
         let section: ReceiverSection = view.read()?;
-        let port = u16::try_from(section.port).map_err(|_| {
-            ConfigError::at(
-                view.raw("port")
-                    .map(|(_, o)| o)
-                    .unwrap_or(switchboard_api::config::Origin::Default),
-                format!("a port is at most 65535, found {}", section.port),
-            )
-            .in_section(SECTION)
-            .for_key("port")
-        })?;
+        let listener = ListenerSettings::from_keys(section.listener, &view, config)?;
         let secret_raw = section.secret.unwrap_or_default();
         let secret = receiver_secret(&secret_raw).ok_or_else(|| {
             ConfigError::at(
@@ -116,10 +110,7 @@ impl Plugin for CheckinReceiverPlugin {
             None => DbTarget::Sqlite(config.resolve(section.db_path), SqliteSync::Full),
         };
         builder.add_sink(CheckinReceiverSink {
-            listener: ListenerAddr {
-                bind: section.bind,
-                port,
-            },
+            listener,
             secret,
             target,
         });
@@ -130,7 +121,7 @@ impl Plugin for CheckinReceiverPlugin {
 /// The receiver as a [`Sink`]: on the bot's shared listener, behind the shared intake
 /// (counted as `checkin_receiver`).
 pub struct CheckinReceiverSink {
-    listener: ListenerAddr,
+    listener: ListenerSettings,
     secret: switchboard_api::http::signing::Secret,
     target: DbTarget,
 }
@@ -141,7 +132,11 @@ impl Sink for CheckinReceiverSink {
     }
 
     fn listener(&self) -> ListenerAddr {
-        self.listener.clone()
+        self.listener.addr.clone()
+    }
+
+    fn tls(&self) -> Option<TlsFiles> {
+        self.listener.tls.clone()
     }
 
     fn routes(&self) -> Vec<RouteSpec> {
@@ -151,7 +146,7 @@ impl Sink for CheckinReceiverSink {
     fn filter(&self, ctx: Context) -> SinkFilter {
         let intake = receiver_intake(
             self.name(),
-            receiver_limits(),
+            self.listener.limits.clone(),
             ctx.sink_counters().for_sink(self.name()),
         );
         let receiver =

@@ -35,9 +35,10 @@ pub fn receiver_limits() -> Limits {
 /// The receiver's intake: `limits`, counted into `counters` under `name`, refusing in the
 /// original's words.
 pub fn receiver_intake(name: &str, limits: Limits, counters: Arc<SinkCounters>) -> Arc<Intake> {
+    let limit = limits.max_body;
     Intake::builder(name, limits, counters)
         .drain_refused_bodies(DRAIN_LIMIT)
-        .wording(wire::wording)
+        .wording(move |refusal| wire::wording(refusal, limit))
         .build()
 }
 

@@ -11,7 +11,6 @@ use warp::http::header::{HeaderValue, CONTENT_TYPE};
 use warp::http::StatusCode;
 use warp::reply::Response;
 
-use super::routes::MAX_BODY;
 use super::validate::BodyError;
 
 /// A JSON answer with exactly these bytes.
@@ -25,13 +24,11 @@ pub(super) fn json(status: StatusCode, body: impl Into<String>) -> Response {
 }
 
 /// The intake's own refusals in the original's words, where it had words for them: a body
-/// over the limit, and one that cannot be read (the original read it as empty, hence invalid
-/// JSON). Others (`busy`, `forbidden`, `timeout`) keep the catalogue's JSON.
-pub(super) fn wording(refusal: Refusal) -> Refusal {
+/// over `limit` bytes, and one that cannot be read (the original read it as empty, hence
+/// invalid JSON). Others (`busy`, `forbidden`, `timeout`) keep the catalogue's JSON.
+pub(super) fn wording(refusal: Refusal, limit: usize) -> Refusal {
     if refusal.is::<TooLarge>() {
-        refusal.with_body(format!(
-            r#"{{"error":"body too large","limit":{MAX_BODY}}}"#
-        ))
+        refusal.with_body(format!(r#"{{"error":"body too large","limit":{limit}}}"#))
     } else if refusal.is::<UnreadableBody>() {
         refusal.with_body(r#"{"error":"invalid json"}"#)
     } else {
