@@ -34,6 +34,10 @@ pub use request::{Answer, HandlerResult, SinkRequest};
 /// attach the protocol's exact body ([`Refusal::with_body`]).
 pub type Wording = Arc<dyn Fn(Refusal) -> Refusal + Send + Sync>;
 
+/// A check of what a request's head shows (method and headers), run before its body is read
+/// and before it takes one of the sink's slots: a bearer key, a signature header's presence.
+pub type HeadCheck = Arc<dyn Fn(&Method, &HeaderMap) -> Result<(), Refusal> + Send + Sync>;
+
 /// The request as it reached the intake, before its body is read.
 struct Arrival {
     method: Method,
@@ -41,6 +45,8 @@ struct Arrival {
     path: String,
     query: String,
     headers: HeaderMap,
+    /// Whether the sink's head check applies (not for a fallback).
+    check_head: bool,
 }
 
 /// One sink's limits and counters, shared by all its routes.
@@ -52,6 +58,7 @@ pub struct Intake {
     ids: RequestIds,
     drain: usize,
     wording: Option<Wording>,
+    head_check: Option<HeadCheck>,
 }
 
 /// An [`Intake`] with more than limits and counters; see [`Intake::builder`].
@@ -65,6 +72,18 @@ impl IntakeBuilder {
     /// body over the limit is refused at once and the connection then closed.
     pub fn drain_refused_bodies(mut self, bytes: usize) -> IntakeBuilder {
         self.intake.drain = bytes;
+        self
+    }
+
+    /// Refuses what `check` refuses from the request's head alone, before the body is read and
+    /// before the request takes a slot: callers without a valid key cannot hold the sink's
+    /// slots with slow bodies. (A refused body is still read within the drain limit, when there
+    /// is one, so the connection stays usable.)
+    pub fn check_head(
+        mut self,
+        check: impl Fn(&Method, &HeaderMap) -> Result<(), Refusal> + Send + Sync + 'static,
+    ) -> Self {
+        self.intake.head_check = Some(Arc::new(check));
         self
     }
 
@@ -98,6 +117,7 @@ impl Intake {
                 ids: RequestIds::new(sink),
                 drain: 0,
                 wording: None,
+                head_check: None,
             },
         }
     }
@@ -138,22 +158,27 @@ impl Intake {
         H: Fn(SinkRequest) -> Fut + Clone + Send + Sync + 'static,
         Fut: Future<Output = HandlerResult> + Send + 'static,
     {
-        self.serve_matching(matching(routes), handler)
+        self.serve_matching(matching(routes), true, handler)
     }
 
     /// Serves every request with `handler`: a fallback that answers whatever no route before
-    /// it took.
+    /// it took (without the [head check](IntakeBuilder::check_head), which guards the routes).
     pub fn serve_fallback<H, Fut>(self: &Arc<Self>, handler: H) -> BoxedFilter<(Response,)>
     where
         H: Fn(SinkRequest) -> Fut + Clone + Send + Sync + 'static,
         Fut: Future<Output = HandlerResult> + Send + 'static,
     {
-        self.serve_matching(warp::method().and(warp::path::full()).boxed(), handler)
+        self.serve_matching(
+            warp::method().and(warp::path::full()).boxed(),
+            false,
+            handler,
+        )
     }
 
     fn serve_matching<H, Fut>(
         self: &Arc<Self>,
         matcher: BoxedFilter<(Method, FullPath)>,
+        check_head: bool,
         handler: H,
     ) -> BoxedFilter<(Response,)>
     where
@@ -183,6 +208,7 @@ impl Intake {
                             path: path.as_str().to_string(),
                             query,
                             headers,
+                            check_head,
                         };
                         intake.handle(arrival, body, handler).await
                     }
@@ -252,13 +278,23 @@ impl Intake {
         H: Fn(SinkRequest) -> Fut,
         Fut: Future<Output = HandlerResult>,
     {
-        let _permit = self.permits.clone().try_acquire_owned().map_err(|_| Busy)?;
+        // What the head shows is checked first, so that only callers who passed take a slot.
         let client_ip = self
             .limits
             .client_ip(arrival.peer.map(|p| p.ip()), &arrival.headers);
         if !self.limits.allows(client_ip) {
             return Err(Forbidden.into());
         }
+        if let Some(check) = self.head_check.as_ref().filter(|_| arrival.check_head) {
+            if let Err(refusal) = check(&arrival.method, &arrival.headers) {
+                if self.drain > 0 {
+                    let drained = body::read_body(body, &arrival.headers, 0, self.drain);
+                    let _ = tokio::time::timeout(self.limits.request_timeout, drained).await;
+                }
+                return Err(refusal);
+            }
+        }
+        let _permit = self.permits.clone().try_acquire_owned().map_err(|_| Busy)?;
         let work = async {
             let body =
                 body::read_body(body, &arrival.headers, self.limits.max_body, self.drain).await?;

@@ -21,7 +21,7 @@ pub mod tls;
 
 pub use counters::{CounterSnapshot, SinkCounterTable, SinkCounters};
 pub use idempotency::IdempotencyKeys;
-pub use intake::{Answer, HandlerResult, Intake, IntakeBuilder, SinkRequest, Wording};
+pub use intake::{Answer, HandlerResult, HeadCheck, Intake, IntakeBuilder, SinkRequest, Wording};
 pub use limits::{parse_net, Limits, NotANetwork};
 pub use listener::{
     combine, is_loopback, serve, BoundListener, ConnectionLimits, ListenerError, PeerAddr,

@@ -270,3 +270,77 @@ async fn a_body_in_one_chunk_or_several_is_handed_on_whole() {
         .unwrap();
     assert!(empty.is_empty());
 }
+
+/// Sends `head` (and what follows it) on a new connection to `addr`; the connection is kept.
+async fn send(addr: std::net::SocketAddr, head: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+}
+
+/// The status code of the answer on `stream`.
+async fn status_of(mut stream: tokio::net::TcpStream) -> u16 {
+    use tokio::io::AsyncReadExt;
+    let mut answer = vec![0u8; 1024];
+    let n = stream.read(&mut answer).await.unwrap();
+    let line = String::from_utf8_lossy(&answer[..n]);
+    line.split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn callers_without_the_key_sending_slow_bodies_take_no_slot() {
+    let counters = Arc::new(SinkCounters::default());
+    let limits = Limits {
+        max_concurrent: 2,
+        ..Limits::default()
+    };
+    let key = crate::http::signing::Secret::new(b"k3y");
+    let intake = Intake::builder("test", limits, counters.clone())
+        .check_head(move |_, headers| {
+            let authorization = headers.get("authorization").map(|v| v.as_bytes());
+            Ok(crate::http::signing::verify_bearer(
+                std::slice::from_ref(&key),
+                authorization,
+            )?)
+        })
+        .build();
+    let filter = intake.serve(&route(), |_| async { ok() });
+    let stop = tokio_util::sync::CancellationToken::new();
+    let addr = crate::sink::ListenerAddr {
+        bind: "127.0.0.1".into(),
+        port: 0,
+    };
+    let (local, server) = crate::http::listener::serve(&addr, None, filter, stop.clone())
+        .await
+        .unwrap();
+    // Ten callers without a key announce 100 bytes and send 5, then wait.
+    let slow = "POST /in HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\nhello";
+    let mut idle = Vec::new();
+    for _ in 0..10 {
+        idle.push(send(local, slow).await);
+    }
+    // Every one of them has reached the intake...
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while counters.snapshot().received < 10 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the slow requests reach the intake");
+    // ...and was refused from its head, holding no slot: a caller with the key gets in.
+    let with_key =
+        "POST /in HTTP/1.1\r\nhost: x\r\nauthorization: Bearer k3y\r\ncontent-length: 2\r\n\r\n{}";
+    for _ in 0..3 {
+        assert_eq!(status_of(send(local, with_key).await).await, 202);
+    }
+    assert_eq!(counters.snapshot().rejected.get("unauthorized"), Some(&10));
+    for stream in idle {
+        assert_eq!(status_of(stream).await, 401);
+    }
+    stop.cancel();
+    server.await.unwrap();
+}

@@ -144,11 +144,7 @@ impl Sink for CheckinReceiverSink {
     }
 
     fn filter(&self, ctx: Context) -> SinkFilter {
-        let intake = receiver_intake(
-            self.name(),
-            self.listener.limits.clone(),
-            ctx.sink_counters().for_sink(self.name()),
-        );
+        let counters = ctx.sink_counters().for_sink(self.name());
         let receiver =
             Receiver::lazy(self.secret.clone(), self.target.clone()).on_accept(move |record| {
                 ctx.publish(Event::custom(
@@ -163,6 +159,12 @@ impl Sink for CheckinReceiverSink {
                     }),
                 ));
             });
+        let intake = receiver_intake(
+            self.name(),
+            self.listener.limits.clone(),
+            counters,
+            &receiver,
+        );
         sink_filter(&intake, Arc::new(receiver))
     }
 }

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use switchboard_api::http::signing::verify_bearer;
 use switchboard_api::http::{HandlerResult, Intake, Limits, SinkCounters, SinkRequest};
 use switchboard_api::RouteSpec;
 use warp::http::Method;
@@ -33,12 +34,26 @@ pub fn receiver_limits() -> Limits {
 }
 
 /// The receiver's intake: `limits`, counted into `counters` under `name`, refusing in the
-/// original's words.
-pub fn receiver_intake(name: &str, limits: Limits, counters: Arc<SinkCounters>) -> Arc<Intake> {
+/// original's words. A `POST`'s bearer token is checked before its body is read, as the
+/// original did, so callers without the secret cannot hold slots with slow bodies.
+pub fn receiver_intake(
+    name: &str,
+    limits: Limits,
+    counters: Arc<SinkCounters>,
+    receiver: &Receiver,
+) -> Arc<Intake> {
     let limit = limits.max_body;
+    let secret = receiver.secret().clone();
     Intake::builder(name, limits, counters)
         .drain_refused_bodies(DRAIN_LIMIT)
         .wording(move |refusal| wire::wording(refusal, limit))
+        .check_head(move |method, headers| {
+            if *method != Method::POST {
+                return Ok(());
+            }
+            let authorization = headers.get("authorization").map(|v| v.as_bytes());
+            verify_bearer(std::slice::from_ref(&secret), authorization).map_err(wire::unauthorized)
+        })
         .build()
 }
 

@@ -51,7 +51,7 @@ impl StandaloneReceiver {
                 source,
             })?;
         let counters = Arc::new(SinkCounters::default());
-        let intake = receiver_intake(NAME, limits, counters.clone());
+        let intake = receiver_intake(NAME, limits, counters.clone(), &receiver);
         let tls = listener.is_tls();
         let task = listener.serve(receiver_filter(&intake, receiver), stop);
         Ok(StandaloneReceiver {

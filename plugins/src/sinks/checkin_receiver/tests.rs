@@ -28,7 +28,7 @@ fn standalone(
     receiver: Receiver,
     counters: Arc<switchboard_api::http::SinkCounters>,
 ) -> ReceiverFilter {
-    let intake = receiver_intake("checkin-receiver", receiver_limits(), counters);
+    let intake = receiver_intake("checkin-receiver", receiver_limits(), counters, &receiver);
     receiver_filter(&intake, Arc::new(receiver))
 }
 

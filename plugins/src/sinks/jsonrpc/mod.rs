@@ -83,19 +83,26 @@ impl Sink for JsonRpcSink {
     }
 
     fn filter(&self, ctx: Context) -> SinkFilter {
-        let intake = Intake::new(
+        let mut intake = Intake::builder(
             &self.config.name,
             self.config.listener.limits.clone(),
             ctx.sink_counters().for_sink(&self.config.name),
         );
+        if let Some(key) = &self.config.api_key {
+            // Checked from the head, before the body: callers without the key take no slot.
+            let key = signing::Secret::new(key.as_bytes());
+            intake = intake.check_head(move |_, headers| {
+                let authorization = headers.get("authorization").map(|v| v.as_bytes());
+                Ok(signing::verify_bearer(
+                    std::slice::from_ref(&key),
+                    authorization,
+                )?)
+            });
+        }
+        let intake = intake.build();
         let handler = Arc::new(Handler {
             sink: self.config.name.clone(),
             connector: self.config.connector.clone(),
-            api_key: self
-                .config
-                .api_key
-                .as_ref()
-                .map(|k| signing::Secret::new(k.as_bytes())),
             ctx,
         });
         intake.serve(&self.routes()[0], move |request| {
@@ -108,18 +115,12 @@ impl Sink for JsonRpcSink {
 struct Handler {
     sink: String,
     connector: String,
-    api_key: Option<signing::Secret>,
     ctx: Context,
 }
 
 impl Handler {
+    /// A request whose bearer key (when the sink has one) the intake has checked.
     async fn handle(&self, request: SinkRequest) -> HandlerResult {
-        if let Some(key) = &self.api_key {
-            signing::verify_bearer(
-                std::slice::from_ref(key),
-                request.header_bytes("authorization"),
-            )?;
-        }
         let id = request
             .path_segments()
             .into_iter()

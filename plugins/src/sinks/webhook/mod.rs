@@ -76,11 +76,16 @@ impl Sink for WebhookSink {
 
     fn filter(&self, ctx: Context) -> SinkFilter {
         let name = &self.config.name;
-        let intake = Intake::new(
+        let config = self.config.clone();
+        // The head is checked before the body: callers without a valid key, or without a
+        // signature at all, take no slot.
+        let intake = Intake::builder(
             name,
             self.config.listener.limits.clone(),
             ctx.sink_counters().for_sink(name),
-        );
+        )
+        .check_head(move |_, headers| config.verifier.check_head(headers))
+        .build();
         let handler = Arc::new(Handler {
             keys: IdempotencyKeys::new(
                 ScopedStore::new(ctx.store(), format!("sink:{name}:delivered")),

@@ -4,6 +4,7 @@ use std::time::{Duration, SystemTime};
 
 use switchboard_api::http::signing::{self, Secret, SignatureError, StandardHeaders};
 use switchboard_api::http::{Refusal, SinkRequest};
+use warp::http::HeaderMap;
 
 /// The longest delivery id kept to recognise redeliveries, in bytes.
 pub const MAX_DELIVERY_ID: usize = 200;
@@ -95,6 +96,36 @@ impl Verifier {
         delivery_id(request.header(self.mode.key_header()))
     }
 
+    /// What can be checked from the request's head, before its body is read: the bearer token,
+    /// or that the signature's headers are there (the signature itself needs the body). Fails
+    /// exactly as [`verify`](Self::verify) would for the same head.
+    pub fn check_head(&self, headers: &HeaderMap) -> Result<(), Refusal> {
+        let required: &[&'static str] = match self.mode {
+            Mode::Bearer => {
+                let authorization = headers.get("authorization").map(|v| v.as_bytes());
+                return Ok(signing::verify_bearer(&self.secrets, authorization)?);
+            }
+            Mode::None => &[],
+            Mode::StandardWebhooks => &[
+                signing::WEBHOOK_ID,
+                signing::WEBHOOK_TIMESTAMP,
+                signing::WEBHOOK_SIGNATURE,
+            ],
+            Mode::Github => &[signing::GITHUB_SIGNATURE],
+            Mode::Stripe => &[signing::STRIPE_SIGNATURE],
+            Mode::HmacSha256 => {
+                return match headers.contains_key(self.signature_header.as_str()) {
+                    true => Ok(()),
+                    false => Err(SignatureError::MissingHeader("signature").into()),
+                }
+            }
+        };
+        match required.iter().find(|name| !headers.contains_key(**name)) {
+            Some(name) => Err(SignatureError::MissingHeader(name).into()),
+            None => Ok(()),
+        }
+    }
+
     fn verify_signature(
         &self,
         request: &SinkRequest,
@@ -133,5 +164,72 @@ impl Verifier {
             ),
             Mode::Bearer | Mode::None => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(headers: &[(&'static str, &str)]) -> SinkRequest {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(*name, value.parse().unwrap());
+        }
+        SinkRequest {
+            request_id: "t-1".into(),
+            method: warp::http::Method::POST,
+            peer: None,
+            client_ip: None,
+            path: "/hooks".into(),
+            query: String::new(),
+            headers: map,
+            body: bytes::Bytes::from_static(b"{}"),
+        }
+    }
+
+    #[test]
+    fn the_head_check_refuses_as_the_full_check_would_for_the_same_head() {
+        let heads: [&[(&'static str, &str)]; 5] = [
+            &[],
+            &[("webhook-id", "msg_1")],
+            &[("webhook-id", "msg_1"), ("webhook-timestamp", "1")],
+            &[("authorization", "Basic x")],
+            &[("authorization", "Bearer nope")],
+        ];
+        for mode in [
+            Mode::StandardWebhooks,
+            Mode::Github,
+            Mode::Stripe,
+            Mode::HmacSha256,
+            Mode::Bearer,
+        ] {
+            let verifier = Verifier {
+                mode,
+                secrets: vec![Secret::new(b"k3y")],
+                signature_header: "x-signature".into(),
+                tolerance: Duration::from_secs(300),
+            };
+            for head in heads {
+                let request = request(head);
+                let early = verifier.check_head(&request.headers).unwrap_err();
+                let full = verifier.verify(&request, SystemTime::now()).unwrap_err();
+                assert_eq!(
+                    (early.reason(), early.message()),
+                    (full.reason(), full.message()),
+                    "{mode:?} {head:?}"
+                );
+            }
+        }
+        // With the headers there, the signature itself is left to the full check.
+        let github = Verifier {
+            mode: Mode::Github,
+            secrets: vec![Secret::new(b"k3y")],
+            signature_header: String::new(),
+            tolerance: Duration::from_secs(300),
+        };
+        let signed = request(&[("x-hub-signature-256", "sha256=00")]);
+        assert!(github.check_head(&signed.headers).is_ok());
+        assert!(github.verify(&signed, SystemTime::now()).is_err());
     }
 }
