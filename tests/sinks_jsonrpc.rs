@@ -71,6 +71,29 @@ fn json_over_tls_reaches_the_console_and_bad_input_gets_a_json_400() {
         );
         assert!(json["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
+    // A conversation id with CR/LF (which would forge a console line), NUL or a terminal
+    // escape names no conversation.
+    for path in [
+        "/gen%0d%0a%5b%23x%5d%20forged",
+        "/gen%00x",
+        "/%1b%5b31mred",
+        "/@al%0aice",
+    ] {
+        let response = http
+            .post(url(path))
+            .body(r#"{"echo": "x"}"#)
+            .send()
+            .unwrap();
+        let (status, json) = json_of(response);
+        assert_eq!(
+            (status, json["reason"].as_str()),
+            (400, Some("bad_conversation")),
+            "{path}: {json}"
+        );
+        assert!(json["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("control")));
+    }
     let (status, json) = json_of(http.post(url("/a/b")).body("{}").send().unwrap());
     assert_eq!((status, json["reason"].as_str()), (404, Some("not_found")));
     let (status, json) = json_of(http.get(url("/general")).send().unwrap());

@@ -6,4 +6,4 @@ pub mod jsonrpc;
 mod target;
 pub mod webhook;
 
-pub use target::conversation_of;
+pub use target::{conversation_of, ConversationError, MAX_CONVERSATION_ID};

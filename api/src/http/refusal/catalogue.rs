@@ -131,9 +131,12 @@ define_refusal! {
         hint: String,
     } => "nothing to send: {hint}";
 
-    /// The path names no conversation.
+    /// The path names no conversation, or not one that can be (a control character in it).
     #[refusal(status = BAD_REQUEST, reason = "bad_conversation")]
-    pub struct BadConversation => "the path must name a conversation";
+    pub struct BadConversation {
+        /// What is wrong with it.
+        detail: String,
+    } => "{detail}";
 }
 
 // What became of it ---------------------------------------------------------------------------

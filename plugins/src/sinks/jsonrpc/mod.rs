@@ -126,7 +126,7 @@ impl Handler {
             .into_iter()
             .next()
             .unwrap_or_default();
-        let conversation = conversation_of(&id).ok_or(BadConversation)?;
+        let conversation = conversation_of(&id).map_err(|e| BadConversation::new(e.to_string()))?;
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())

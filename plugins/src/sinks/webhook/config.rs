@@ -158,11 +158,11 @@ impl WebhookConfig {
         }
         let template = MessageTemplate::compile(&section.template)
             .map_err(|m| key_error(view, "template", m))?;
-        let conversation: Conversation = conversation_of(&section.target).ok_or_else(|| {
+        let conversation: Conversation = conversation_of(&section.target).map_err(|e| {
             key_error(
                 view,
                 "target",
-                "expected `#channel`, `channel` or `@user`".into(),
+                format!("expected `#channel`, `channel` or `@user`: {e}"),
             )
         })?;
         Ok(WebhookConfig {
