@@ -160,3 +160,40 @@ async fn calls_pending_on_a_hung_process_get_an_error_and_the_next_process_answe
     assert_ne!(first, second, "a new process answers");
     assert_eq!(state(), Some(PluginState::Active));
 }
+
+#[test]
+fn an_exec_plugin_that_dies_while_idle_is_listed_as_restarting_at_once() {
+    let scratch = Scratch::new();
+    let dir = drop_hangs(&scratch.path().join("local/plugins"));
+    scratch.write("config.ini", "[Plugins]\ncall_timeout = 20s\n");
+    let mut session = scratch.spawn(&["console"]);
+    assert!(listed_state(&mut session).ends_with("): active"));
+    // No call has reached the plugin: its process dies while idle.
+    let pid = std::fs::read_to_string(dir.join("first.pid")).expect("the plugin's pid");
+    let killed = std::process::Command::new("kill")
+        .args(["-9", pid.trim()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    // The restarted process waits for `go`: until then the plugin is listed as restarting.
+    let started = Instant::now();
+    loop {
+        let state = listed_state(&mut session);
+        if state.contains("): faulted: ") && state.ends_with("; restarting") {
+            break;
+        }
+        assert!(started.elapsed() < STEP, "still listed as {state}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::fs::write(dir.join("go"), "").expect("go");
+    let started = Instant::now();
+    while !listed_state(&mut session).ends_with("): active") {
+        assert!(
+            started.elapsed() < STEP,
+            "the restarted plugin never became active"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (status, err) = session.finish();
+    assert!(status.success(), "{err}");
+}

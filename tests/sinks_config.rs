@@ -45,6 +45,47 @@ fn tls_and_plain_sinks_cannot_share_an_address() {
 }
 
 #[test]
+fn an_unreadable_keyfile_a_mistyped_bind_and_an_empty_api_key_are_errors_at_their_line() {
+    let scratch = Scratch::new();
+    assert!(scratch
+        .run(&["gen-cert", "--out", "tls"], b"")
+        .status
+        .success());
+    // The private key is the owner's alone.
+    use std::os::unix::fs::PermissionsExt;
+    let key = std::fs::metadata(scratch.path().join("tls/key.pem")).unwrap();
+    assert_eq!(key.permissions().mode() & 0o777, 0o600);
+    let (ok, err) = check(
+        &scratch,
+        "[Sink.jsonrpc]\nport = 9916\ncertfile = tls/cert.pem\nkeyfile = tls/nokey.pem\n",
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("config.ini:4: [Sink.jsonrpc] keyfile: cannot read"),
+        "{err}"
+    );
+    let (ok, err) = check(&scratch, "[Sink.jsonrpc]\nport = 9917\nbind = 999.1.1.1\n");
+    assert!(!ok);
+    assert!(
+        err.contains("config.ini:3: [Sink.jsonrpc] bind: `999.1.1.1` is not an IP address"),
+        "{err}"
+    );
+    let (ok, err) = check(&scratch, "[Sink.jsonrpc]\nport = 9918\napi_key =\n");
+    assert!(!ok);
+    assert!(
+        err.contains("config.ini:3: [Sink.jsonrpc] api_key: is empty"),
+        "{err}"
+    );
+    for bind in ["localhost", "::1", "0.0.0.0", "bot.example.org"] {
+        let (ok, err) = check(
+            &scratch,
+            &format!("[Sink.jsonrpc]\nport = 9919\nbind = {bind}\napi_key = k\n"),
+        );
+        assert!(ok, "{bind}: {err}");
+    }
+}
+
+#[test]
 fn bad_keys_are_reported_with_their_line() {
     let scratch = Scratch::new();
     let (ok, err) = check(
@@ -111,8 +152,11 @@ fn a_taken_port_stops_the_start_with_a_clear_error() {
     let output = scratch.run(&["console", "--config", path.to_str().unwrap()], b"");
     assert_eq!(output.status.code(), Some(1));
     let err = stderr(&output);
+    // Named with the file, line and key that set the port.
     assert!(
-        err.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        err.contains(&format!(
+            "config.ini:2: [Sink.jsonrpc] port: cannot listen on 127.0.0.1:{port}"
+        )),
         "{err}"
     );
 }

@@ -60,6 +60,11 @@ pub trait Sink: Send + Sync + 'static {
     fn tls(&self) -> Option<crate::http::TlsFiles> {
         None
     }
+    /// Where the listener is configured (`config.ini:3: [Sink.jsonrpc] port`), so that a start
+    /// error (a port in use) names the file, line and key.
+    fn listener_configured_at(&self) -> Option<String> {
+        None
+    }
     /// How the listener is served (e.g. `tls: cert.pem` or `plain`). Sinks share an address
     /// only when they agree on this; otherwise the registry refuses the later one.
     fn listener_settings(&self) -> String {

@@ -32,6 +32,9 @@ pub trait Backend: Send + Sync + 'static {
     /// Stops what runs on the plugin's behalf (an exec plugin's process); later calls fail.
     /// A native library cannot be stopped: it is never unloaded.
     fn stop(&self) {}
+    /// Hands it the bot's context once the bot runs, so that what happens between calls (an
+    /// exec plugin's process exiting while idle) is reported in the plugin's state at once.
+    fn attach(&self, _ctx: &Context) {}
     /// Sends one request and waits at most `timeout` for the answer.
     async fn call(
         &self,

@@ -12,7 +12,7 @@ use switchboard_api::config::{
 use switchboard_api::http::{ListenerKeys, ListenerSettings};
 use switchboard_api::plugin::{Plugin, PluginBuilder};
 
-use super::adapter::{LocalCommand, LocalSink, TopicService};
+use super::adapter::{LocalCommand, LocalSink, Supervision, TopicService};
 use super::backend::Backend;
 
 pub struct LocalPlugin {
@@ -145,6 +145,12 @@ impl Plugin for LocalPlugin {
                 routes: declarations.routes.clone(),
                 backend: self.backend.clone(),
                 timeout,
+            });
+        }
+        if self.backend.kind() == "exec" {
+            builder.add_service(Supervision {
+                name: format!("{}.process", self.name),
+                backend: self.backend.clone(),
             });
         }
         if !declarations.topics.is_empty() {

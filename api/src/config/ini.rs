@@ -20,8 +20,10 @@ pub struct IniSection {
     pub entries: Vec<IniEntry>,
 }
 
-/// Parses one file's text; every malformed line is reported, not just the first.
+/// Parses one file's text; every malformed line is reported, not just the first. A UTF-8 byte
+/// order mark at the start (which some Windows editors write) is skipped.
 pub fn parse(path: &Path, text: &str) -> Result<Vec<IniSection>, ConfigErrors> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut sections: Vec<IniSection> = Vec::new();
     let mut errors = Vec::new();
     let at = |line: usize| Origin::File {
@@ -124,6 +126,13 @@ mod tests {
 
     fn parse_ok(text: &str) -> Vec<IniSection> {
         parse(Path::new("config.ini"), text).expect("valid ini")
+    }
+
+    #[test]
+    fn a_byte_order_mark_at_the_start_is_skipped() {
+        let with_bom = parse_ok("\u{feff}[Bot]\nname = sb\n");
+        assert_eq!(with_bom, parse_ok("[Bot]\nname = sb\n"));
+        assert_eq!(with_bom[0].name, "Bot");
     }
 
     fn errors(text: &str) -> Vec<String> {

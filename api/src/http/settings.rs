@@ -55,6 +55,9 @@ pub struct ListenerSettings {
     pub tls: Option<TlsFiles>,
     /// The intake's limits (`max_body_size` ... `trusted_proxies`).
     pub limits: Limits,
+    /// Where the listener is configured, for errors at start: `config.ini:3: [Sink.jsonrpc]
+    /// port`.
+    pub configured_at: String,
 }
 
 impl ListenerSettings {
@@ -71,6 +74,16 @@ impl ListenerSettings {
         view: &SectionView<'_>,
         base: &crate::config::Config,
     ) -> Result<Self, ConfigError> {
+        if !is_bindable(&keys.bind) {
+            return Err(key_error(
+                view,
+                "bind",
+                format!(
+                    "`{}` is not an IP address or host name (e.g. `127.0.0.1`, `0.0.0.0`, `::1`)",
+                    keys.bind
+                ),
+            ));
+        }
         let addr = ListenerAddr {
             bind: keys.bind,
             port: keys.port,
@@ -86,7 +99,14 @@ impl ListenerSettings {
                     certfile,
                     keyfile: path(&keys.keyfile),
                 };
-                server_config(&files).map_err(|e| key_error(view, "certfile", e.to_string()))?;
+                server_config(&files).map_err(|e| {
+                    // Reported at the key that names the file at fault.
+                    let key = match (e.path(), files.keyfile.as_deref()) {
+                        (Some(path), Some(keyfile)) if path == keyfile => "keyfile",
+                        _ => "certfile",
+                    };
+                    key_error(view, key, e.to_string())
+                })?;
                 Some(files)
             }
             None if path(&keys.keyfile).is_some() => {
@@ -119,7 +139,17 @@ impl ListenerSettings {
                 "must be at least 1".into(),
             ));
         }
-        Ok(ListenerSettings { addr, tls, limits })
+        let port_origin = view
+            .raw("port")
+            .map(|(_, origin)| origin)
+            .unwrap_or(crate::config::Origin::Default);
+        let configured_at = format!("{port_origin}: [{}] port", view.name());
+        Ok(ListenerSettings {
+            addr,
+            tls,
+            limits,
+            configured_at,
+        })
     }
 
     /// How the listener is served, for the registry's share key: sinks share an address only
@@ -130,6 +160,19 @@ impl ListenerSettings {
             None => "plain".into(),
         }
     }
+}
+
+/// Whether `bind` can be bound: an IP address, or a host name (letters, digits, `-` and `.`, not
+/// only digits and dots: `999.1.1.1` is a mistyped address, not a name).
+fn is_bindable(bind: &str) -> bool {
+    if bind.parse::<std::net::IpAddr>().is_ok() {
+        return true;
+    }
+    let name_like = bind
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    let address_like = bind.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    !bind.is_empty() && bind.len() <= 253 && name_like && !address_like
 }
 
 /// An error on one key of `view`, at the line it was set.

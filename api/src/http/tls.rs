@@ -63,6 +63,19 @@ pub enum TlsError {
     Generate(String),
 }
 
+impl TlsError {
+    /// The file at fault, when one is.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            TlsError::Read { path, .. }
+            | TlsError::NoCertificate { path }
+            | TlsError::NoKey { path }
+            | TlsError::Pem { path, .. } => Some(path),
+            TlsError::Rustls(_) | TlsError::Generate(_) => None,
+        }
+    }
+}
+
 fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
     std::fs::read(path).map_err(|source| TlsError::Read {
         path: path.to_path_buf(),

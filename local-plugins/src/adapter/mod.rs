@@ -2,10 +2,12 @@
 
 mod command;
 mod sink;
+mod supervision;
 mod topics;
 
 pub use command::LocalCommand;
 pub use sink::LocalSink;
+pub use supervision::Supervision;
 pub use topics::TopicService;
 
 use crate::backend::CallError;

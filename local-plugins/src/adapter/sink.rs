@@ -42,6 +42,10 @@ impl Sink for LocalSink {
         self.listener.tls.clone()
     }
 
+    fn listener_configured_at(&self) -> Option<String> {
+        Some(self.listener.configured_at.clone())
+    }
+
     fn routes(&self) -> Vec<RouteSpec> {
         self.routes
             .iter()

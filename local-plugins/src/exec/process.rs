@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -82,6 +83,8 @@ struct Pending {
 pub struct ExecBackend {
     declarations: Declarations,
     calls: mpsc::Sender<Call>,
+    /// The bot's context, once the bot runs: the supervisor reports restarts through it.
+    attached: Arc<OnceLock<Context>>,
     stop: CancellationToken,
     /// Stops the process when the backend is dropped, if nothing stopped it before.
     _stop_on_drop: DropGuard,
@@ -94,10 +97,18 @@ impl ExecBackend {
         let declarations = running.declarations.clone();
         let (calls, inbox) = mpsc::channel(256);
         let stop = CancellationToken::new();
-        tokio::spawn(supervise(spec, running, inbox, stop.clone()));
+        let attached = Arc::new(OnceLock::new());
+        tokio::spawn(supervise(
+            spec,
+            running,
+            inbox,
+            attached.clone(),
+            stop.clone(),
+        ));
         Ok(ExecBackend {
             declarations,
             calls,
+            attached,
             _stop_on_drop: stop.clone().drop_guard(),
             stop,
         })
@@ -116,6 +127,10 @@ impl Backend for ExecBackend {
 
     fn stop(&self) {
         self.stop.cancel();
+    }
+
+    fn attach(&self, ctx: &Context) {
+        let _ = self.attached.set(ctx.clone());
     }
 
     async fn call(
@@ -233,12 +248,17 @@ async fn supervise(
     spec: ExecSpec,
     first: Running,
     mut inbox: mpsc::Receiver<Call>,
+    attached: Arc<OnceLock<Context>>,
     stop: CancellationToken,
 ) {
     let mut next = Some(first);
     let mut failures = 0u32;
+    // From the bot once it runs, or else from the first call.
     let mut ctx: Option<Context> = None;
     loop {
+        if ctx.is_none() {
+            ctx = attached.get().cloned();
+        }
         let running = match next.take() {
             Some(running) => running,
             None => match launch(&spec).await {
@@ -268,6 +288,9 @@ async fn supervise(
         let Some(why) = serve(&spec.name, running, &mut inbox, &mut ctx, &stop).await else {
             return;
         };
+        if ctx.is_none() {
+            ctx = attached.get().cloned();
+        }
         if started.elapsed() >= STABLE_RUN {
             failures = 0;
         }

@@ -23,7 +23,7 @@ pub enum StartupError {
     #[error("{0}")]
     Store(#[from] switchboard_api::store::StoreError),
     #[error("{0}")]
-    Listener(#[from] switchboard_api::http::ListenerError),
+    Listener(#[from] super::sinks::SinkListenerError),
 }
 
 pub struct Assembly {

@@ -27,12 +27,36 @@ impl SinkServers {
     }
 }
 
+/// A listener that could not start, with where its sinks configure it.
+#[derive(Debug, thiserror::Error)]
+pub struct SinkListenerError {
+    /// `config.ini:3: [Sink.jsonrpc] port`, one per sink on the address; empty when unknown.
+    configured_at: Vec<String>,
+    #[source]
+    source: ListenerError,
+}
+
+impl std::fmt::Display for SinkListenerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.configured_at.as_slice() {
+            [] => write!(f, "{}", self.source),
+            [at] => write!(f, "{at}: {}", self.source),
+            [first, others @ ..] => write!(
+                f,
+                "{first}: {} (also the listener of {})",
+                self.source,
+                others.join(", ")
+            ),
+        }
+    }
+}
+
 /// Binds every listener (a taken port or bad certificate stops the start), then serves each.
 pub(crate) async fn start(
     sinks: &[PluginSink],
     ctx: &Context,
     stop: &CancellationToken,
-) -> Result<SinkServers, ListenerError> {
+) -> Result<SinkServers, SinkListenerError> {
     let mut groups: BTreeMap<ListenerAddr, Vec<&PluginSink>> = BTreeMap::new();
     for entry in sinks {
         groups.entry(entry.1.listener()).or_default().push(entry);
@@ -41,7 +65,15 @@ pub(crate) async fn start(
     for (addr, group) in groups {
         // The registry only lets sinks share an address when their TLS settings agree.
         let tls = group.first().and_then(|(_, sink)| sink.tls());
-        let listener = BoundListener::bind(&addr, tls.as_ref()).await?;
+        let listener = BoundListener::bind(&addr, tls.as_ref())
+            .await
+            .map_err(|source| SinkListenerError {
+                configured_at: group
+                    .iter()
+                    .filter_map(|(_, sink)| sink.listener_configured_at())
+                    .collect(),
+                source,
+            })?;
         let filters = group
             .iter()
             .map(|(plugin, sink)| sink.filter(ctx.for_plugin(plugin)))

@@ -344,3 +344,48 @@ async fn callers_without_the_key_sending_slow_bodies_take_no_slot() {
     stop.cancel();
     server.await.unwrap();
 }
+
+#[tokio::test]
+async fn a_413_closes_the_connection_without_reading_the_body_unless_the_sink_drains() {
+    use tokio::io::AsyncReadExt;
+    for (drain, closed) in [(0, true), (1024, false)] {
+        let intake = Intake::builder(
+            "test",
+            Limits {
+                max_body: 10,
+                ..Limits::default()
+            },
+            Arc::new(SinkCounters::default()),
+        )
+        .drain_refused_bodies(drain)
+        .build();
+        let filter = intake.serve(&route(), |_| async { ok() });
+        let stop = tokio_util::sync::CancellationToken::new();
+        let addr = crate::sink::ListenerAddr {
+            bind: "127.0.0.1".into(),
+            port: 0,
+        };
+        let (local, server) = crate::http::listener::serve(&addr, None, filter, stop.clone())
+            .await
+            .unwrap();
+        let body = "x".repeat(20);
+        let request = format!("POST /in HTTP/1.1\r\nhost: x\r\ncontent-length: 20\r\n\r\n{body}");
+        let mut stream = send(local, &request).await;
+        let mut answer = vec![0u8; 4096];
+        let n = stream.read(&mut answer).await.unwrap();
+        assert!(answer[..n].starts_with(b"HTTP/1.1 413"), "drain {drain}");
+        if closed {
+            // The end of the stream, once the answer has been read.
+            let rest = stream.read(&mut answer).await.unwrap();
+            assert_eq!(rest, 0, "drain {drain}: the connection is closed");
+        } else {
+            let again = "POST /in HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\n{}";
+            tokio::io::AsyncWriteExt::write_all(&mut stream, again.as_bytes())
+                .await
+                .unwrap();
+            assert_eq!(status_of(stream).await, 202, "drain {drain}: kept alive");
+        }
+        stop.cancel();
+        server.await.unwrap();
+    }
+}

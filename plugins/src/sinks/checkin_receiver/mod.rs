@@ -139,6 +139,10 @@ impl Sink for CheckinReceiverSink {
         self.listener.tls.clone()
     }
 
+    fn listener_configured_at(&self) -> Option<String> {
+        Some(self.listener.configured_at.clone())
+    }
+
     fn routes(&self) -> Vec<RouteSpec> {
         routes()
     }

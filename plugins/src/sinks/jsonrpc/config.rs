@@ -63,7 +63,16 @@ impl JsonRpcConfig {
     pub fn read(name: &str, view: &SectionView<'_>, config: &Config) -> Result<Self, ConfigError> {
         let keys: JsonRpcKeys = view.read()?;
         let listener = ListenerSettings::from_keys(keys.listener, view, config)?;
-        let mut api_key = keys.api_key.filter(|k| !k.is_empty());
+        // An empty key would turn auth off without a word: refused, as an unset variable is.
+        if keys.api_key.as_deref().is_some_and(|k| k.trim().is_empty()) {
+            return Err(key_error(
+                view,
+                "api_key",
+                "is empty: give a key, or leave `api_key` out to accept requests without one"
+                    .into(),
+            ));
+        }
+        let mut api_key = keys.api_key;
         if let Some(var) = keys.api_key_env.filter(|v| !v.is_empty()) {
             match std::env::var(&var) {
                 Ok(key) if !key.is_empty() => api_key = Some(key),

@@ -78,6 +78,10 @@ impl Sink for JsonRpcSink {
         self.config.listener.tls.clone()
     }
 
+    fn listener_configured_at(&self) -> Option<String> {
+        Some(self.config.listener.configured_at.clone())
+    }
+
     fn routes(&self) -> Vec<RouteSpec> {
         vec![RouteSpec::new("POST", "/{conversation}")]
     }

@@ -19,8 +19,15 @@ pub enum PayloadError {
     ImageNotBase64,
     #[error("`image.filename` must be a string")]
     FilenameNotText,
-    #[error("the image type is not recognised; give `image.filename`")]
-    UnknownImageType,
+    #[error("`image.base64encoded` is not a PNG, JPEG, GIF, WebP or BMP image")]
+    NotAnImage,
+    #[error("`image.filename` ends in `.{extension}` but the image is a {kind}")]
+    ImageTypeMismatch {
+        extension: String,
+        kind: &'static str,
+    },
+    #[error("`image.filename` must be a plain file name (no control characters, `/` or `\\`)")]
+    FilenameNotPlain,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,17 +94,51 @@ fn parse_image(image: &serde_json::Value, now: u64) -> Result<Image, PayloadErro
         Some(serde_json::Value::String(s)) => Some(s.clone()),
         Some(_) => return Err(PayloadError::FilenameNotText),
     };
+    // The bytes must be an image, of the type the name says: a chat would otherwise show
+    // anything at all under an image's name.
+    let kind = image_type(&bytes).ok_or(PayloadError::NotAnImage)?;
     let filename = match filename {
-        Some(name) => name,
-        None => {
-            let kind = image_type(&bytes).ok_or(PayloadError::UnknownImageType)?;
-            format!("{now}.{kind}")
+        Some(name) => {
+            check_filename(&name, kind)?;
+            name
         }
+        None => format!("{now}.{kind}"),
     };
     Ok(Image { filename, bytes })
 }
 
-/// The image type by its magic bytes, for naming an image that came without a name.
+/// A name with no control characters or path separators, whose extension (when it has one that
+/// names an image type) is `kind`'s.
+fn check_filename(name: &str, kind: &'static str) -> Result<(), PayloadError> {
+    if name
+        .chars()
+        .any(|c| c.is_control() || c == '/' || c == '\\')
+    {
+        return Err(PayloadError::FilenameNotPlain);
+    }
+    let Some((_, extension)) = name.rsplit_once('.') else {
+        return Ok(());
+    };
+    let named = match extension.to_ascii_lowercase().as_str() {
+        "png" => "png",
+        "jpg" | "jpeg" | "jpe" => "jpeg",
+        "gif" => "gif",
+        "webp" => "webp",
+        "bmp" => "bmp",
+        // Not an image extension (`graph.v2`): the bytes have been checked already.
+        _ => return Ok(()),
+    };
+    if named == kind {
+        Ok(())
+    } else {
+        Err(PayloadError::ImageTypeMismatch {
+            extension: extension.to_string(),
+            kind,
+        })
+    }
+}
+
+/// The image type by its magic bytes.
 fn image_type(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         Some("png")
@@ -138,7 +179,33 @@ mod tests {
 
     #[test]
     fn every_bad_payload_has_its_own_reason() {
-        let cases: [(&[u8], PayloadError); 7] = [
+        let png = BASE64.encode(PNG);
+        let named = |name: &str| {
+            format!(
+                r#"{{"image": {{"base64encoded": "{png}", "filename": {}}}}}"#,
+                serde_json::json!(name)
+            )
+            .into_bytes()
+        };
+        assert_eq!(
+            parse(&named("cat.jpg"), 0).unwrap_err(),
+            PayloadError::ImageTypeMismatch {
+                extension: "jpg".into(),
+                kind: "png"
+            }
+        );
+        assert_eq!(
+            parse(&named("a\nb.png"), 0).unwrap_err(),
+            PayloadError::FilenameNotPlain
+        );
+        assert_eq!(
+            parse(&named("../x.png"), 0).unwrap_err(),
+            PayloadError::FilenameNotPlain
+        );
+        for fine in ["CAT.PNG", "graph", "graph.v2"] {
+            assert!(parse(&named(fine), 0).is_ok(), "{fine}");
+        }
+        let cases: [(&[u8], PayloadError); 8] = [
             (b"{not json", PayloadError::NotJson(String::new())),
             (b"[1]", PayloadError::NotAnObject),
             (br#"{"echo": 5}"#, PayloadError::EchoNotText),
@@ -153,7 +220,11 @@ mod tests {
             ),
             (
                 br#"{"image": {"base64encoded": "aGVsbG8="}}"#,
-                PayloadError::UnknownImageType,
+                PayloadError::NotAnImage,
+            ),
+            (
+                br#"{"image": {"base64encoded": "aGVsbG8=", "filename": "a.png"}}"#,
+                PayloadError::NotAnImage,
             ),
         ];
         for (body, expected) in cases {

@@ -70,6 +70,10 @@ impl Sink for WebhookSink {
         self.config.listener.tls.clone()
     }
 
+    fn listener_configured_at(&self) -> Option<String> {
+        Some(self.config.listener.configured_at.clone())
+    }
+
     fn routes(&self) -> Vec<RouteSpec> {
         vec![RouteSpec::new("POST", &self.config.path)]
     }
