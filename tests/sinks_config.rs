@@ -79,7 +79,9 @@ fn an_unreadable_keyfile_a_mistyped_bind_and_an_empty_api_key_are_errors_at_thei
     for bind in ["localhost", "::1", "0.0.0.0", "bot.example.org"] {
         let (ok, err) = check(
             &scratch,
-            &format!("[Sink.jsonrpc]\nport = 9919\nbind = {bind}\napi_key = k\n"),
+            &format!(
+                "[Connector.console.console]\n[Sink.jsonrpc]\nport = 9919\nbind = {bind}\napi_key = k\n"
+            ),
         );
         assert!(ok, "{bind}: {err}");
     }
@@ -134,10 +136,16 @@ fn bad_keys_are_reported_with_their_line() {
 #[test]
 fn a_sink_without_auth_on_a_public_address_is_warned_about() {
     let scratch = Scratch::new();
-    let (ok, err) = check(&scratch, "[Sink.jsonrpc]\nbind = 0.0.0.0\nport = 9917\n");
+    let (ok, err) = check(
+        &scratch,
+        "[Connector.console.console]\n[Sink.jsonrpc]\nbind = 0.0.0.0\nport = 9917\n",
+    );
     assert!(ok, "{err}");
     assert!(err.contains("without `api_key`"), "{err}");
-    let (ok, err) = check(&scratch, "[Sink.jsonrpc]\nport = 9917\n");
+    let (ok, err) = check(
+        &scratch,
+        "[Connector.console.console]\n[Sink.jsonrpc]\nport = 9917\n",
+    );
     assert!(ok, "{err}");
     assert!(!err.contains("without `api_key`"), "{err}");
 }
@@ -159,4 +167,49 @@ fn a_taken_port_stops_the_start_with_a_clear_error() {
         )),
         "{err}"
     );
+}
+
+#[test]
+fn a_sink_naming_a_connector_that_does_not_exist_is_an_error_at_its_line() {
+    let scratch = Scratch::new();
+    let (ok, err) = check(
+        &scratch,
+        "[Connector.console.main]\n[Sink.jsonrpc]\nport = 9920\nconnector = mian\n\
+         [Sink.webhook.ci]\nport = 9920\nverify = none\ntemplate = {{ a }}\ntarget = #x\n",
+    );
+    assert!(!ok);
+    assert!(
+        err.contains(
+            "config.ini:4: [Sink.jsonrpc] connector: no connector is named `mian`; did you mean `main`? (the connectors are main)"
+        ),
+        "{err}"
+    );
+    // Not written: the default, `console`, which this config does not have.
+    assert!(
+        err.contains("[Sink.webhook.ci] connector: no connector is named `console`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_shipped_example_passes_check_config_with_its_sinks_turned_on() {
+    let scratch = Scratch::new();
+    // As the file suggests: the sections turned on, the webhook's secret from the environment.
+    let example = include_str!("../config.ini.example")
+        .replace("enabled = false", "enabled = true")
+        .replace(
+            "# secrets_env = GITHUB_WEBHOOK_SECRET",
+            "secrets_env = GITHUB_WEBHOOK_SECRET",
+        );
+    let path = scratch.write("config.ini", &example);
+    let output = scratch
+        .command(&["check-config", "--config", path.to_str().unwrap()])
+        .env(
+            "GITHUB_WEBHOOK_SECRET",
+            "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=",
+        )
+        .output()
+        .expect("check-config runs");
+    let err = stderr(&output);
+    assert!(output.status.success(), "{err}");
 }

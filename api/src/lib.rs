@@ -33,7 +33,7 @@ pub use context::{AcceptError, BotControl, BotInfo, Context, Host, ReloadError, 
 pub use event::{Conversation, Custom, Delivery, Event, Message, Outbound, StateChange, Target};
 pub use plugin::{Plugin, PluginBuilder, PluginParts, PluginRecord, PluginState, Source};
 pub use service::{Health, Service, ServiceError};
-pub use sink::{ListenerAddr, RouteSpec, Sink, SinkFilter};
+pub use sink::{ConnectorRef, ListenerAddr, RouteSpec, Sink, SinkFilter};
 pub use store::{MemoryStore, ScopedStore, Store, StoreError};
 pub use subscription::Subscription;
 

@@ -47,6 +47,39 @@ impl RouteSpec {
     }
 }
 
+/// A connector a sink posts to, and where the config names it: a name no connector has is a
+/// config error at that line, not a message lost later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectorRef {
+    /// The connector's name.
+    pub connector: String,
+    /// Where it is named (the built-in default when the key is not written).
+    pub origin: crate::config::Origin,
+    /// The section naming it, e.g. `Sink.jsonrpc`.
+    pub section: String,
+    /// The key naming it, e.g. `connector`.
+    pub key: &'static str,
+}
+
+impl ConnectorRef {
+    /// The connector named by `key` of `view`, read as `connector`.
+    pub fn from_key(
+        view: &crate::config::SectionView<'_>,
+        key: &'static str,
+        connector: &str,
+    ) -> Self {
+        ConnectorRef {
+            connector: connector.to_string(),
+            origin: view
+                .raw(key)
+                .map(|(_, origin)| origin)
+                .unwrap_or(crate::config::Origin::Default),
+            section: view.name().to_string(),
+            key,
+        }
+    }
+}
+
 /// The warp filter a sink serves its routes with.
 pub type SinkFilter = warp::filters::BoxedFilter<(warp::reply::Response,)>;
 
@@ -72,6 +105,10 @@ pub trait Sink: Send + Sync + 'static {
             Some(files) => format!("tls: {}", files.certfile.display()),
             None => "plain".into(),
         }
+    }
+    /// The connectors it posts to, checked against the configured ones before the bot starts.
+    fn connector_refs(&self) -> Vec<ConnectorRef> {
+        Vec::new()
     }
     /// The routes, for the registry; `filter` must answer exactly these.
     fn routes(&self) -> Vec<RouteSpec>;

@@ -121,6 +121,10 @@ pub fn assemble_with_local(
         return Err(ConfigErrors(in_file_order(errors)).into());
     }
     let mut registry = registry::build(candidates, &core.overrides)?;
+    let unknown = unknown_connectors(&registry);
+    if !unknown.is_empty() {
+        return Err(ConfigErrors(in_file_order(unknown)).into());
+    }
     registry
         .plugins
         .extend(local.failures.iter().map(|f| PluginRecord {
@@ -134,6 +138,38 @@ pub fn assemble_with_local(
         registry,
         specs: sections,
     })
+}
+
+/// Every sink naming a connector no plugin registered: a message for it could never be sent.
+fn unknown_connectors(registry: &Registry) -> Vec<ConfigError> {
+    let names: Vec<&str> = registry.connectors.iter().map(|(_, c)| c.name()).collect();
+    let mut errors = Vec::new();
+    for (_, sink) in &registry.sinks {
+        for named in sink.connector_refs() {
+            if names.contains(&named.connector.as_str()) {
+                continue;
+            }
+            let hint = did_you_mean(&named.connector, names.iter().copied())
+                .map(|c| format!("; did you mean `{c}`?"))
+                .unwrap_or_default();
+            let known = match names.as_slice() {
+                [] => "no connector is configured".to_string(),
+                names => format!("the connectors are {}", names.join(", ")),
+            };
+            errors.push(
+                ConfigError::at(
+                    named.origin,
+                    format!(
+                        "no connector is named `{}`{hint} ({known})",
+                        named.connector
+                    ),
+                )
+                .in_section(&named.section)
+                .for_key(named.key),
+            );
+        }
+    }
+    errors
 }
 
 /// Each problem once (a bad value is seen by validation and again by the plugin reading it),

@@ -29,7 +29,7 @@ switchboard_api::config_section! {
     /// message from SENDER), anything else a direct message from `console`, so `admins =
     /// console` makes you an admin (to try `!reload`, `!shutdown` and `!ignore`). Output lines:
     /// `[#channel] text` or `[@USER] text`.
-    #[section("Connector.console.*", plugin, instance = "main")]
+    #[section("Connector.console.*", plugin, instance = "console")]
     pub struct ConsoleSection {
         /// The keys every connector accepts.
         pub common: ConnectorCommon,

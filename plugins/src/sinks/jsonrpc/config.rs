@@ -56,6 +56,8 @@ pub struct JsonRpcConfig {
     pub name: String,
     pub listener: ListenerSettings,
     pub connector: String,
+    /// Where `connector` is named, for the check that such a connector exists.
+    pub connector_ref: switchboard_api::ConnectorRef,
     pub api_key: Option<String>,
 }
 
@@ -95,6 +97,11 @@ impl JsonRpcConfig {
         Ok(JsonRpcConfig {
             name: name.to_string(),
             listener,
+            connector_ref: switchboard_api::ConnectorRef::from_key(
+                view,
+                "connector",
+                &keys.connector,
+            ),
             connector: keys.connector,
             api_key,
         })

@@ -82,6 +82,10 @@ impl Sink for JsonRpcSink {
         Some(self.config.listener.configured_at.clone())
     }
 
+    fn connector_refs(&self) -> Vec<switchboard_api::ConnectorRef> {
+        vec![self.config.connector_ref.clone()]
+    }
+
     fn routes(&self) -> Vec<RouteSpec> {
         vec![RouteSpec::new("POST", "/{conversation}")]
     }

@@ -88,6 +88,8 @@ pub struct WebhookConfig {
     pub verifier: Verifier,
     pub dedupe_window: Duration,
     pub template: MessageTemplate,
+    /// Where `connector` is named, for the check that such a connector exists.
+    pub connector_ref: switchboard_api::ConnectorRef,
     pub target: Target,
 }
 
@@ -177,6 +179,11 @@ impl WebhookConfig {
             },
             dedupe_window,
             template,
+            connector_ref: switchboard_api::ConnectorRef::from_key(
+                view,
+                "connector",
+                &section.connector,
+            ),
             target: Target {
                 connector: section.connector,
                 conversation,
