@@ -32,6 +32,19 @@ fn listed_state(session: &mut Session) -> String {
     }
 }
 
+/// Lists the plugins until the `hangs` line passes `wanted`, failing the test after [`STEP`].
+fn wait_until_listed(session: &mut Session, wanted: impl Fn(&str) -> bool) {
+    let started = Instant::now();
+    loop {
+        let state = listed_state(session);
+        if wanted(&state) {
+            return;
+        }
+        assert!(started.elapsed() < STEP, "still listed as {state}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn a_hung_exec_plugin_is_killed_listed_as_restarting_and_a_new_process_answers() {
     let scratch = Scratch::new();
@@ -64,14 +77,7 @@ fn a_hung_exec_plugin_is_killed_listed_as_restarting_and_a_new_process_answers()
     std::fs::write(dir.join("go"), "").expect("go");
     // Once the new process has said hello it is listed active again (a call sent before that
     // would have to wait for the hello within its 500 ms, which a loaded machine may not give).
-    let started = Instant::now();
-    while !listed_state(&mut session).ends_with("): active") {
-        assert!(
-            started.elapsed() < STEP,
-            "the restarted plugin never became active"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until_listed(&mut session, |state| state.ends_with("): active"));
     session.say("!pid");
     let second = session.next_line();
     assert!(second.starts_with("[@console] pid "), "{second}");
@@ -176,24 +182,11 @@ fn an_exec_plugin_that_dies_while_idle_is_listed_as_restarting_at_once() {
         .expect("kill");
     assert!(killed.success());
     // The restarted process waits for `go`: until then the plugin is listed as restarting.
-    let started = Instant::now();
-    loop {
-        let state = listed_state(&mut session);
-        if state.contains("): faulted: ") && state.ends_with("; restarting") {
-            break;
-        }
-        assert!(started.elapsed() < STEP, "still listed as {state}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until_listed(&mut session, |state| {
+        state.contains("): faulted: ") && state.ends_with("; restarting")
+    });
     std::fs::write(dir.join("go"), "").expect("go");
-    let started = Instant::now();
-    while !listed_state(&mut session).ends_with("): active") {
-        assert!(
-            started.elapsed() < STEP,
-            "the restarted plugin never became active"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until_listed(&mut session, |state| state.ends_with("): active"));
     let (status, err) = session.finish();
     assert!(status.success(), "{err}");
 }

@@ -271,6 +271,25 @@ async fn a_body_in_one_chunk_or_several_is_handed_on_whole() {
     assert!(empty.is_empty());
 }
 
+/// Serves `filter` on a listener on a free loopback port, until the token is cancelled.
+async fn on_loopback(
+    filter: warp::filters::BoxedFilter<(warp::reply::Response,)>,
+) -> (
+    std::net::SocketAddr,
+    tokio_util::sync::CancellationToken,
+    tokio::task::JoinHandle<()>,
+) {
+    let stop = tokio_util::sync::CancellationToken::new();
+    let addr = crate::sink::ListenerAddr {
+        bind: "127.0.0.1".into(),
+        port: 0,
+    };
+    let (local, server) = crate::http::listener::serve(&addr, None, filter, stop.clone())
+        .await
+        .unwrap();
+    (local, stop, server)
+}
+
 /// Sends `head` (and what follows it) on a new connection to `addr`; the connection is kept.
 async fn send(addr: std::net::SocketAddr, head: &str) -> tokio::net::TcpStream {
     use tokio::io::AsyncWriteExt;
@@ -308,15 +327,7 @@ async fn callers_without_the_key_sending_slow_bodies_take_no_slot() {
             )?)
         })
         .build();
-    let filter = intake.serve(&route(), |_| async { ok() });
-    let stop = tokio_util::sync::CancellationToken::new();
-    let addr = crate::sink::ListenerAddr {
-        bind: "127.0.0.1".into(),
-        port: 0,
-    };
-    let (local, server) = crate::http::listener::serve(&addr, None, filter, stop.clone())
-        .await
-        .unwrap();
+    let (local, stop, server) = on_loopback(intake.serve(&route(), |_| async { ok() })).await;
     // Ten callers without a key announce 100 bytes and send 5, then wait.
     let slow = "POST /in HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\nhello";
     let mut idle = Vec::new();
@@ -359,15 +370,7 @@ async fn a_413_closes_the_connection_without_reading_the_body_unless_the_sink_dr
         )
         .drain_refused_bodies(drain)
         .build();
-        let filter = intake.serve(&route(), |_| async { ok() });
-        let stop = tokio_util::sync::CancellationToken::new();
-        let addr = crate::sink::ListenerAddr {
-            bind: "127.0.0.1".into(),
-            port: 0,
-        };
-        let (local, server) = crate::http::listener::serve(&addr, None, filter, stop.clone())
-            .await
-            .unwrap();
+        let (local, stop, server) = on_loopback(intake.serve(&route(), |_| async { ok() })).await;
         let body = "x".repeat(20);
         let request = format!("POST /in HTTP/1.1\r\nhost: x\r\ncontent-length: 20\r\n\r\n{body}");
         let mut stream = send(local, &request).await;
