@@ -4,7 +4,6 @@ use std::time::Duration;
 use futures::StreamExt;
 use tokio::sync::Notify;
 use warp::http::{HeaderMap, StatusCode};
-use warp::Filter;
 
 use super::*;
 use crate::http::counters::SinkCounters;
