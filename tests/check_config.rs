@@ -136,3 +136,47 @@ fn every_subcommand_has_help() {
         format!("switchboard {}", env!("CARGO_PKG_VERSION"))
     );
 }
+
+/// Every `ini` block of `page` that configures the bot (not a systemd unit), as written.
+fn ini_blocks(page: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in page.lines() {
+        match (&mut current, line.trim()) {
+            (None, "```ini") => current = Some(String::new()),
+            (Some(block), "```") => {
+                if !block.contains("[Unit]") {
+                    blocks.push(block.clone());
+                }
+                current = None;
+            }
+            (Some(block), _) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    blocks
+}
+
+#[test]
+fn the_checkin_pages_config_blocks_pass_check_config_when_pasted() {
+    let page = include_str!("../docs/checkin.md");
+    let blocks = ini_blocks(page);
+    assert!(!blocks.is_empty(), "docs/checkin.md has config blocks");
+    for block in blocks {
+        let scratch = Scratch::new();
+        let path = scratch.write("config.ini", &block);
+        let output = scratch
+            .command(&["check-config", "--config", path.to_str().unwrap()])
+            .env_remove("CHECKIN_API_KEY")
+            .output()
+            .expect("check-config runs");
+        assert!(
+            output.status.success(),
+            "{block}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}

@@ -114,11 +114,17 @@ pub fn read(config: &Config) -> Result<Option<CheckinSettings>, ConfigError> {
                 )
             })?;
         if key.trim().is_empty() {
-            return Err(bad(
-                "api_key",
-                "`api_url` is set, so an API key is required: set `api_key` or CHECKIN_API_KEY"
-                    .into(),
-            ));
+            // Not written at all: the line to look at is the `api_url` that needs it.
+            let at = match origin("api_key") {
+                Origin::Default => origin("api_url"),
+                written => written,
+            };
+            return Err(ConfigError::at(
+                at,
+                "`api_url` is set, so an API key is required: set `api_key` or CHECKIN_API_KEY",
+            )
+            .in_section(SECTION)
+            .for_key("api_key"));
         }
         Some(ApiSettings {
             url: parsed,
@@ -208,6 +214,12 @@ mod tests {
         }
         let err = read(&config("[CheckIn]\napi_url = https://x.example/checkins\n")).unwrap_err();
         assert!(err.to_string().contains("CHECKIN_API_KEY"), "{err}");
+        // Named at the line of the `api_url` that needs it, not as a built-in default.
+        assert!(
+            err.to_string()
+                .contains("config.ini:2: [CheckIn] api_key: `api_url` is set"),
+            "{err}"
+        );
         let s = read(&config(
             "[CheckIn]\napi_url = https://x.example/checkins\napi_key = hunter2\n",
         ))
