@@ -312,3 +312,48 @@ fn every_check_in_piped_into_the_console_is_stored_run_after_run() {
         assert_eq!(list_json(&scratch, &[]).len(), CHECK_INS, "run {run}");
     }
 }
+
+#[test]
+fn a_check_in_refused_for_a_wrong_key_is_retried_once_the_key_is_fixed() {
+    let server = Scratch::new();
+    let receiver = ReceiverProcess::start(&server, &[("CHECKIN_DB_PATH", "checkins.db")]);
+    let scratch = Scratch::new();
+    bot_config(&scratch, "bot1", &receiver);
+    let config = std::fs::read_to_string(scratch.path().join("config.ini")).unwrap();
+    scratch.write(
+        "config.ini",
+        &config.replace("api_key = s3cret", "api_key = wrong"),
+    );
+    let bot = hear_check_in(&scratch);
+    let (status, err) = bot.finish();
+    assert!(status.success(), "{err}");
+
+    // 401: failed, and the summary says how to retry it.
+    let flushed = scratch.run(&["checkin", "flush", "--config", "config.ini"], b"");
+    assert!(!flushed.status.success());
+    assert_eq!(
+        stdout_lines(&flushed),
+        ["checkin flush: 0 delivered, 1 failed, 0 still pending (fix the cause, then `switchboard checkin retry --failed`)"]
+    );
+    assert_eq!(list_json(&scratch, &["--failed"]).len(), 1);
+    // A plain flush does not send it again.
+    let again = scratch.run(&["checkin", "flush", "--config", "config.ini"], b"");
+    assert_eq!(
+        stdout_lines(&again),
+        ["checkin flush: 0 delivered, 0 failed, 0 still pending"]
+    );
+
+    // The key fixed, `retry --failed` delivers it.
+    scratch.write("config.ini", &config);
+    let retried = scratch.run(
+        &["checkin", "retry", "--failed", "--config", "config.ini"],
+        b"",
+    );
+    assert!(retried.status.success(), "retry: {}", stderr(&retried));
+    assert_eq!(
+        stdout_lines(&retried),
+        ["checkin retry: 1 delivered, 0 failed, 0 still pending"]
+    );
+    assert!(list_json(&scratch, &["--failed"]).is_empty());
+    assert_eq!(receiver_rows(&server.path().join("checkins.db")).len(), 1);
+}

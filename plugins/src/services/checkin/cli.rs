@@ -1,5 +1,5 @@
-//! `switchboard checkin list` and `switchboard checkin flush`: the collector's store, read and
-//! flushed from the command line (the bot may be running; both share the store).
+//! `switchboard checkin list`, `flush` and `retry`: the collector's store, read and flushed from
+//! the command line (the bot may be running; both share the store).
 
 use std::process::ExitCode;
 
@@ -8,7 +8,7 @@ use switchboard_api::cli::{CliError, CliHost, ConfigArgs, Subcommand};
 use switchboard_api::{async_trait, config::Config};
 
 use super::config;
-use super::flush::{flush, FlushPolicy};
+use super::flush::{flush, retry_failed, FlushPolicy};
 use super::store::{CheckinStore, Status, StoredCheckin};
 
 /// `switchboard checkin`.
@@ -53,6 +53,15 @@ enum CheckinCommand {
         #[command(flatten)]
         config: ConfigArgs,
     },
+    /// Submit the check-ins the API refused again (after fixing the cause, e.g. the key), with
+    /// the pending ones.
+    Retry {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Only the refused ones; pending ones wait for the next flush.
+        #[arg(long)]
+        failed: bool,
+    },
 }
 
 async fn run(command: CheckinCommand, host: &dyn CliHost) -> Result<ExitCode, CliError> {
@@ -70,7 +79,8 @@ async fn run(command: CheckinCommand, host: &dyn CliHost) -> Result<ExitCode, Cl
             };
             list(host, &config, only, json).await
         }
-        CheckinCommand::Flush { config } => flush_now(host, &config).await,
+        CheckinCommand::Flush { config } => flush_now(host, &config, None).await,
+        CheckinCommand::Retry { config, failed } => flush_now(host, &config, Some(failed)).await,
     }
 }
 
@@ -151,7 +161,12 @@ async fn list(
     Ok(ExitCode::SUCCESS)
 }
 
-async fn flush_now(host: &dyn CliHost, args: &ConfigArgs) -> Result<ExitCode, CliError> {
+/// Flushes the pending check-ins, or with `retry` (`Some(only_failed)`) the refused ones again.
+async fn flush_now(
+    host: &dyn CliHost,
+    args: &ConfigArgs,
+    retry: Option<bool>,
+) -> Result<ExitCode, CliError> {
     let (config, store) = open(host, args).await?;
     let settings = config::read(&config)?.ok_or_else(|| {
         CliError::other(
@@ -164,8 +179,15 @@ async fn flush_now(host: &dyn CliHost, args: &ConfigArgs) -> Result<ExitCode, Cl
     let client = reqwest::Client::builder()
         .build()
         .map_err(|e| CliError::other(format!("cannot create an HTTP client: {e}")))?;
-    let report = flush(&store, &client, &api, FlushPolicy::default()).await?;
-    println!("checkin flush: {report}");
+    let policy = FlushPolicy::default();
+    let (what, report) = match retry {
+        None => ("flush", flush(&store, &client, &api, policy).await?),
+        Some(only_failed) => (
+            "retry",
+            retry_failed(&store, &client, &api, policy, only_failed).await?,
+        ),
+    };
+    println!("checkin {what}: {report}");
     Ok(if report.pending == 0 && report.failed == 0 {
         ExitCode::SUCCESS
     } else {

@@ -39,7 +39,12 @@ impl std::fmt::Display for FlushReport {
             f,
             "{} delivered, {} failed, {} still pending",
             self.delivered, self.failed, self.pending
-        )
+        )?;
+        if self.failed > 0 {
+            // A refusal is not retried by itself: it needs the operator (a wrong key, say).
+            f.write_str(" (fix the cause, then `switchboard checkin retry --failed`)")?;
+        }
+        Ok(())
     }
 }
 
@@ -56,9 +61,49 @@ pub async fn flush(
     api: &ApiSettings,
     policy: FlushPolicy,
 ) -> Result<FlushReport, StoreError> {
+    let rows = store.with_status(Status::Pending).await?;
+    submit(store, client, api, policy, rows).await
+}
+
+/// Submits the check-ins the API refused once more (back to pending first, so a crash meanwhile
+/// leaves them to the next flush), with the pending ones unless `only_failed`.
+pub async fn retry_failed(
+    store: &CheckinStore,
+    client: &reqwest::Client,
+    api: &ApiSettings,
+    policy: FlushPolicy,
+    only_failed: bool,
+) -> Result<FlushReport, StoreError> {
+    let mut rows = Vec::new();
+    for mut row in store.with_status(Status::Failed).await? {
+        row.status = Status::Pending;
+        row.http_status = None;
+        store.save(&row).await?;
+        rows.push(row);
+    }
+    if !only_failed {
+        let mut pending = store.with_status(Status::Pending).await?;
+        pending.retain(|p| {
+            !rows
+                .iter()
+                .any(|r| r.checkin.packet_hash == p.checkin.packet_hash)
+        });
+        rows.extend(pending);
+    }
+    submit(store, client, api, policy, rows).await
+}
+
+/// One attempt at each of `rows`, and one retry after a pause for those that may be retried.
+async fn submit(
+    store: &CheckinStore,
+    client: &reqwest::Client,
+    api: &ApiSettings,
+    policy: FlushPolicy,
+    rows: Vec<StoredCheckin>,
+) -> Result<FlushReport, StoreError> {
     let mut report = FlushReport::default();
     let mut retry = Vec::new();
-    for row in store.with_status(Status::Pending).await? {
+    for row in rows {
         if let Some(row) = settle(store, client, api, policy, row, &mut report).await? {
             retry.push(row);
         }
