@@ -357,3 +357,38 @@ fn a_check_in_refused_for_a_wrong_key_is_retried_once_the_key_is_fixed() {
     assert!(list_json(&scratch, &["--failed"]).is_empty());
     assert_eq!(receiver_rows(&server.path().join("checkins.db")).len(), 1);
 }
+
+#[test]
+fn checkins_on_a_day_that_is_not_a_check_in_day_names_the_next_one() {
+    use chrono::{Datelike, Duration, Utc};
+    let scratch = Scratch::new();
+    // Every day but today (in UTC, the bot's zone here) is a check-in day.
+    let today = Utc::now().date_naive();
+    let tomorrow = today + Duration::days(1);
+    let others: Vec<String> = (1..7)
+        .map(|n| (today + Duration::days(n)).weekday().to_string())
+        .collect();
+    scratch.write(
+        "config.ini",
+        &format!(
+            "[Bot]\ntimezone = UTC\n[Connector.console.console]\n[CheckIn]\ncheck_in_days = {}\n",
+            others.join(", ")
+        ),
+    );
+    let mut bot = scratch.spawn(&["console", "--config", "config.ini"]);
+    bot.say("!checkins");
+    let reply = bot.next_line();
+    // (Unless the day turned at midnight meanwhile.)
+    if Utc::now().date_naive() == today {
+        assert_eq!(
+            reply,
+            format!(
+                "[@console] Today ({}) is not a check-in day on #meshmonday; the next one is {}.",
+                today.format("%A"),
+                tomorrow.format("%A %Y-%m-%d")
+            )
+        );
+    }
+    let (status, err) = bot.finish();
+    assert!(status.success(), "{err}");
+}

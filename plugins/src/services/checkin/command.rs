@@ -26,18 +26,30 @@ impl Command for CheckinsCommand {
             .all()
             .await
             .map_err(CommandError::failed)?;
-        let today = self
+        let date = self.settings.timezone.day_of(Utc::now());
+        let channel = &self.settings.channel;
+        if !self
             .settings
-            .timezone
-            .day_of(Utc::now())
-            .format("%Y-%m-%d")
-            .to_string();
+            .days
+            .includes(chrono::Datelike::weekday(&date))
+        {
+            let next = self
+                .settings
+                .days
+                .next_after(date)
+                .map(|d| format!("; the next one is {}", d.format("%A %Y-%m-%d")))
+                .unwrap_or_default();
+            return Ok(Reply::text(format!(
+                "Today ({}) is not a check-in day on {channel}{next}.",
+                date.format("%A")
+            )));
+        }
+        let today = date.format("%Y-%m-%d").to_string();
         let names: Vec<String> = rows
             .into_iter()
             .filter(|r| r.checkin.day == today && r.checkin.channel == self.settings.channel)
             .map(|r| r.checkin.username)
             .collect();
-        let channel = &self.settings.channel;
         Ok(Reply::text(match names.len() {
             0 => format!("No check-ins on {channel} today yet."),
             1 => format!("1 check-in on {channel} today: {}", names[0]),

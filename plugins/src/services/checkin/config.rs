@@ -53,6 +53,14 @@ impl CheckinDays {
             CheckinDays::On(days) => days.contains(&day),
         }
     }
+
+    /// The first check-in day after `date`.
+    pub fn next_after(&self, date: chrono::NaiveDate) -> Option<chrono::NaiveDate> {
+        date.iter_days()
+            .skip(1)
+            .take(7)
+            .find(|d| self.includes(chrono::Datelike::weekday(d)))
+    }
 }
 
 /// The API key; never printed.
@@ -178,6 +186,7 @@ pub fn parse_flush_time(raw: &str) -> Result<NaiveTime, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
 
     fn config(text: &str) -> Config {
         Config::from_text("/tmp/config.ini", text).unwrap()
@@ -237,5 +246,25 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(s.days, CheckinDays::On(vec![Weekday::Mon, Weekday::Fri]));
+    }
+
+    #[test]
+    fn the_next_check_in_day_is_after_the_given_date() {
+        let thursday = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+        let mondays = CheckinDays::On(vec![Weekday::Mon]);
+        assert_eq!(
+            mondays.next_after(thursday),
+            NaiveDate::from_ymd_opt(2026, 12, 7)
+        );
+        let monday = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        assert_eq!(
+            mondays.next_after(monday),
+            NaiveDate::from_ymd_opt(2026, 12, 14)
+        );
+        assert_eq!(
+            CheckinDays::Daily.next_after(thursday),
+            NaiveDate::from_ymd_opt(2026, 12, 4)
+        );
+        assert_eq!(CheckinDays::On(Vec::new()).next_after(thursday), None);
     }
 }

@@ -42,6 +42,11 @@ pub fn accept(settings: &CheckinSettings, message: &Message) -> Option<Checkin> 
     let received: DateTime<Utc> = message.received_at.into();
     let local = settings.timezone.at(received);
     if !settings.days.includes(local.weekday()) {
+        tracing::debug!(
+            channel = %channel,
+            weekday = %local.weekday(),
+            "a message on the check-in channel on a day that is not a check-in day: not collected"
+        );
         return None;
     }
     // Mesh text carries `SENDER: message`; connectors that know the sender (the console,
