@@ -25,7 +25,8 @@ switchboard_api::config_section! {
     /// replies, admins and the ignore list are per connector name. Each section is one console
     /// connector; `switchboard console` turns every one on.
     ///
-    /// Input lines: `#channel SENDER: text` (a channel message), `@SENDER text` (a direct
+    /// Input lines: `#channel SENDER: text` (a channel message; `#channel text` and
+    /// `#channel: text` come from `console`), `@SENDER text` (a direct
     /// message from SENDER), anything else a direct message from `console`, so `admins =
     /// console` makes you an admin (to try `!reload`, `!shutdown` and `!ignore`). Output lines:
     /// `[#channel] text` or `[@USER] text`.

@@ -19,6 +19,8 @@ pub fn parse_line(line: &str) -> ConsoleLine {
     let line = line.trim_end_matches(['\r', '\n']);
     if let Some(rest) = line.strip_prefix('#') {
         if let Some((channel, message)) = rest.split_once(char::is_whitespace) {
+            // `#general: !ping` (as chat logs write it) is the channel `#general`.
+            let channel = channel.strip_suffix(':').unwrap_or(channel);
             if !channel.is_empty() {
                 let (sender, text) = match message.split_once(':') {
                     Some((sender, text))
@@ -111,6 +113,22 @@ mod tests {
         );
         assert_eq!(line.sender, "HOWL");
         assert_eq!(line.text, "check in");
+    }
+
+    #[test]
+    fn a_colon_after_the_channel_is_not_part_of_its_name() {
+        let line = parse_line("#general: !ping");
+        assert_eq!(line.conversation, Conversation::Channel("#general".into()));
+        assert_eq!(
+            (line.sender.as_str(), line.text.as_str()),
+            ("console", "!ping")
+        );
+        let line = parse_line("#general: HOWL: check in");
+        assert_eq!(line.conversation, Conversation::Channel("#general".into()));
+        assert_eq!(
+            (line.sender.as_str(), line.text.as_str()),
+            ("HOWL", "check in")
+        );
     }
 
     #[test]
