@@ -265,3 +265,27 @@ fn control_characters_from_the_chat_never_reach_the_terminal() {
         vec!["[@ev\\x1b[2Jil] pong", "[@a\\x07b] pong"]
     );
 }
+
+#[test]
+fn piped_commands_run_before_the_end_of_input_shuts_the_bot_down() {
+    let scratch = Scratch::new();
+    scratch.write(
+        "config.ini",
+        "[Connector.console.console]\nadmins = console\n",
+    );
+    // Twenty runs: the end of input comes while `!reload` is still running.
+    for _ in 0..20 {
+        let output = scratch.run(
+            &["console", "--config", "config.ini"],
+            b"!reload\n#general: !ping\n",
+        );
+        assert!(output.status.success());
+        let lines = stdout_lines(&output);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(
+            lines[0].starts_with("[@console] config reloaded"),
+            "{lines:?}"
+        );
+        assert_eq!(lines[1], "[#general] pong");
+    }
+}

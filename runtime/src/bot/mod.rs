@@ -212,8 +212,8 @@ pub async fn run(
     }
 
     // Shutdown, in order: stop intake, finish what was received, stop services, flush replies.
-    // A reload asked for from here on is answered "shutting down" (its request is dropped).
-    drop(control_rx);
+    // A command received before the shutdown began still runs, a `!reload` piped in before the
+    // end of the input included; a reload asked for after that is answered "shutting down".
     tokio::spawn(async move {
         if interrupt.recv().await.is_some() {
             tracing::warn!("second SIGINT: exiting without finishing the shutdown");
@@ -236,9 +236,21 @@ pub async fn run(
         .await
         .map_err(stage("sink listeners"));
     host.delivery.close_outbox();
-    let _ = tokio::time::timeout(STAGE_TIMEOUT, dispatch_task)
+    let drained = async {
+        let mut dispatch_task = std::pin::pin!(dispatch_task);
+        loop {
+            tokio::select! {
+                _ = &mut dispatch_task => break,
+                Some(request) = control_rx.recv() => match request {
+                    ControlRequest::Reload(answer) => { let _ = answer.send(reloader.reload().await); }
+                },
+            }
+        }
+    };
+    let _ = tokio::time::timeout(STAGE_TIMEOUT, drained)
         .await
         .map_err(stage("dispatch"));
+    drop(control_rx);
     for supervisor in supervisors {
         supervisor.shutdown().await;
     }

@@ -111,9 +111,10 @@ async fn a_check_in_heard_on_the_channel_is_stored_at_once_and_only_once() {
 
 #[tokio::test]
 async fn checkins_command_names_todays_check_ins() {
+    // Every day a check-in day, so that today is one whatever day the test runs.
     let bot = TestBot::with_config(
         vec![Arc::new(CheckinPlugin)],
-        "[Bot]\ntimezone = UTC\n[CheckIn]\n",
+        "[Bot]\ntimezone = UTC\n[CheckIn]\ncheck_in_days = daily\n",
     )
     .await
     .unwrap();
