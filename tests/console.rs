@@ -289,3 +289,32 @@ fn piped_commands_run_before_the_end_of_input_shuts_the_bot_down() {
         assert_eq!(lines[1], "[#general] pong");
     }
 }
+
+#[test]
+fn under_run_the_end_of_console_input_is_reported_and_the_bot_keeps_running() {
+    use std::io::BufRead;
+    let scratch = Scratch::new();
+    let mut session = scratch.spawn(&["run"]);
+    session.say("!ping");
+    assert_eq!(session.next_line(), "[@console] pong");
+    let stderr = session.child.stderr.take().expect("stderr");
+    drop(session.stdin.take()); // Ctrl-D
+    let (found, said) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let line = std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+            .find(|line| line.contains("console input ended"));
+        let _ = found.send(line);
+    });
+    let said = said
+        .recv_timeout(support::STEP)
+        .expect("the bot logs within the time limit")
+        .expect("a log line about the end of input");
+    assert!(said.contains("the bot keeps running"), "{said}");
+    // Still running: it stops on SIGTERM, as it says.
+    assert!(session.child.try_wait().expect("wait").is_none());
+    session.signal("TERM");
+    let (status, _) = session.finish();
+    assert!(status.success());
+}

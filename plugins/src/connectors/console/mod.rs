@@ -141,6 +141,12 @@ impl Connector for Console {
         if self.exit_on_eof {
             tracing::info!("console input ended: shutting down");
             io.request_shutdown();
+        } else {
+            // Under `run`, Ctrl-D ends the console's input but not the bot: say so.
+            tracing::warn!(
+                connector = %self.name,
+                "console input ended (Ctrl-D or end of file): the bot keeps running without it; stop it with Ctrl-C, SIGTERM or !shutdown"
+            );
         }
         Ok(())
     }
