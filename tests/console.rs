@@ -318,3 +318,21 @@ fn under_run_the_end_of_console_input_is_reported_and_the_bot_keeps_running() {
     let (status, _) = session.finish();
     assert!(status.success());
 }
+
+#[test]
+fn an_at_line_naming_the_bot_addresses_the_bot() {
+    let scratch = Scratch::new();
+    scratch.write(
+        "config.ini",
+        "[Bot]\nname = Switchy\n[Connector.console.console]\n",
+    );
+    let output = scratch.run(
+        &["console", "--config", "config.ini"],
+        b"@switchy ping\n@Switchy: ping\n@bob !ping\n",
+    );
+    assert!(output.status.success());
+    assert_eq!(
+        stdout_lines(&output),
+        ["[@console] pong", "[@console] pong", "[@bob] pong"]
+    );
+}

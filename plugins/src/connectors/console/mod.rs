@@ -12,7 +12,7 @@ use switchboard_api::{
     PluginBuilder,
 };
 
-pub use parse::{format_reply, parse_line, ConsoleLine};
+pub use parse::{format_reply, parse_line, parse_line_for, ConsoleLine};
 use stdin_lines::{spawn_reader, InputLine};
 
 /// The connector's name when no `[Connector.console.NAME]` section exists.
@@ -27,7 +27,8 @@ switchboard_api::config_section! {
     ///
     /// Input lines: `#channel SENDER: text` (a channel message; `#channel text` and
     /// `#channel: text` come from `console`), `@SENDER text` (a direct
-    /// message from SENDER), anything else a direct message from `console`, so `admins =
+    /// message from SENDER; `@BOTNAME text`, with `[Bot] name`, addresses the bot instead),
+    /// anything else a direct message from `console`, so `admins =
     /// console` makes you an admin (to try `!reload`, `!shutdown` and `!ignore`). Output lines:
     /// `[#channel] text` or `[@USER] text`.
     #[section("Connector.console.*", plugin, instance = "console")]
@@ -68,6 +69,7 @@ impl Plugin for ConsolePlugin {
             let section: ConsoleSection = view.read()?;
             builder.add_connector(Console {
                 name,
+                bot_name: switchboard_api::config::core::bot_name(config),
                 common: section.common,
                 exit_on_eof: section.exit_on_eof,
                 max_input_length: section.max_input_length,
@@ -79,6 +81,8 @@ impl Plugin for ConsolePlugin {
 
 pub struct Console {
     name: String,
+    /// `[Bot] name`: `@NAME text` addresses the bot rather than coming from a user so named.
+    bot_name: String,
     common: ConnectorCommon,
     exit_on_eof: bool,
     max_input_length: usize,
@@ -119,7 +123,7 @@ impl Connector for Console {
                 None => break,
                 Some(InputLine::Text(text)) if text.trim().is_empty() => {}
                 Some(InputLine::Text(text)) => {
-                    let line = parse_line(&text);
+                    let line = parse_line_for(&text, &self.bot_name);
                     let message =
                         Message::new(&self.name, line.conversation, line.sender, line.text);
                     io.receive(message).await?;

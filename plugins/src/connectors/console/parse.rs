@@ -15,6 +15,23 @@ pub struct ConsoleLine {
     pub text: String,
 }
 
+/// A line as [`parse_line`] reads it, except that `@BOT_NAME text` addresses the bot (a message
+/// from `console` that mentions it) rather than coming from a user named like the bot.
+pub fn parse_line_for(line: &str, bot_name: &str) -> ConsoleLine {
+    let parsed = parse_line(line);
+    let from_the_bot = !bot_name.is_empty()
+        && matches!(&parsed.conversation, Conversation::Direct(user)
+            if user.trim_end_matches([':', ',']).eq_ignore_ascii_case(bot_name));
+    if from_the_bot {
+        return ConsoleLine {
+            conversation: Conversation::Direct(DEFAULT_SENDER.to_string()),
+            sender: DEFAULT_SENDER.to_string(),
+            text: line.trim().to_string(),
+        };
+    }
+    parsed
+}
+
 pub fn parse_line(line: &str) -> ConsoleLine {
     let line = line.trim_end_matches(['\r', '\n']);
     if let Some(rest) = line.strip_prefix('#') {
@@ -113,6 +130,18 @@ mod tests {
         );
         assert_eq!(line.sender, "HOWL");
         assert_eq!(line.text, "check in");
+    }
+
+    #[test]
+    fn an_at_line_naming_the_bot_addresses_it() {
+        let line = parse_line_for("@Switchboard ping", "switchboard");
+        assert_eq!(line.conversation, Conversation::Direct("console".into()));
+        assert_eq!(
+            (line.sender.as_str(), line.text.as_str()),
+            ("console", "@Switchboard ping")
+        );
+        let line = parse_line_for("@bob ping", "switchboard");
+        assert_eq!(line.sender, "bob");
     }
 
     #[test]
