@@ -180,3 +180,22 @@ fn the_checkin_pages_config_blocks_pass_check_config_when_pasted() {
         );
     }
 }
+
+#[test]
+fn a_value_that_looks_like_it_ends_in_a_comment_is_warned_about() {
+    let scratch = Scratch::new();
+    let path = scratch.write("config.ini", "[Bot]\nname = Switchy   ; the bot's name\n");
+    let output = scratch.run(&["check-config", "--config", path.to_str().unwrap()], b"");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let warning = stderr(&output)
+        .lines()
+        .find(|line| line.starts_with("warning: "))
+        .map(str::to_owned)
+        .unwrap_or_default();
+    assert!(
+        warning.contains("config.ini:2: [Bot] name: the value looks like it ends in a comment")
+            && warning.contains("write `name = Switchy`"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -17,6 +17,9 @@ pub async fn run(args: ConfigArgs) -> ExitCode {
     match assembly {
         Err(e) => report(&e),
         Ok(assembly) => {
+            for warning in config.inline_comment_warnings() {
+                say!("warning: {warning}");
+            }
             let refusals = assembly.registry.refusals();
             for refusal in &refusals {
                 say!("warning: local plugin refused: {refusal}");

@@ -225,6 +225,35 @@ impl Config {
         self.sections.values()
     }
 
+    /// Values that look like they end in an inline comment (`greeting = Howdy   ; a greeting`):
+    /// the dialect has comments on lines of their own only, so the comment is part of the value.
+    /// Warnings, not errors: a value may really contain ` ; ` or ` # `.
+    pub fn inline_comment_warnings(&self) -> Vec<ConfigError> {
+        let mut warnings = Vec::new();
+        for section in self.sections.values() {
+            for (key, entry) in &section.entries {
+                let Some(at) = inline_comment_at(&entry.value) else {
+                    continue;
+                };
+                let value = entry.value[..at].trim_end();
+                warnings.push(
+                    ConfigError::at(
+                        entry.origin.clone(),
+                        format!(
+                            "the value looks like it ends in a comment, which becomes part of it \
+                             (the value is `{}`); put comments on a line of their own, starting \
+                             with `;` or `#`, and write `{key} = {value}`",
+                            entry.value
+                        ),
+                    )
+                    .in_section(&section.name)
+                    .for_key(key),
+                );
+            }
+        }
+        warnings
+    }
+
     /// The names after the pattern's prefix of every section a `Prefix.*` spec matches, sorted.
     pub fn instances<'a>(&'a self, spec: &'a SectionSpec) -> impl Iterator<Item = &'a str> + 'a {
         let prefix = spec.pattern.strip_suffix('*').unwrap_or(spec.pattern);
@@ -303,6 +332,17 @@ impl Config {
         }
         errors
     }
+}
+
+/// Where a value's apparent inline comment starts: whitespace, then `;` or `#`, then
+/// whitespace or the end.
+fn inline_comment_at(value: &str) -> Option<usize> {
+    let bytes = value.as_bytes();
+    (1..bytes.len()).find(|&i| {
+        matches!(bytes[i], b';' | b'#')
+            && bytes[i - 1].is_ascii_whitespace()
+            && bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace())
+    })
 }
 
 /// Typed, defaulted access to one section.

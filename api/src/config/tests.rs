@@ -156,3 +156,28 @@ fn declared_keys_are_validated_as_their_type_reads_them_every_one_at_once() {
         ]
     );
 }
+
+#[test]
+fn values_that_look_like_they_end_in_a_comment_are_warned_about() {
+    let config = Config::from_text(
+        "config.ini",
+        "[Plugin.hello]\ngreeting = Howdy     ; a key\nport = 8081 # serve here\n\
+         motto = a;b#c\ntopic = C# and F#\nempty =\n",
+    )
+    .unwrap();
+    let warnings: Vec<String> = config
+        .inline_comment_warnings()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings[0].starts_with(
+        "config.ini:2: [Plugin.hello] greeting: the value looks like it ends in a comment"
+    ));
+    assert!(
+        warnings[0].ends_with("write `greeting = Howdy`"),
+        "{}",
+        warnings[0]
+    );
+    assert!(warnings[1].starts_with("config.ini:3: [Plugin.hello] port:"));
+}
