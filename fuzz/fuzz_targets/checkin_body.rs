@@ -34,7 +34,10 @@ fuzz_target!(|data: &[u8]| {
 
     let text = String::from_utf8_lossy(data);
     if let Some((sender, rest)) = split_sender(&text) {
-        assert!(!sender.is_empty() && sender.trim() == sender, "sender {sender:?}");
+        assert!(
+            !sender.is_empty() && sender.trim() == sender,
+            "sender {sender:?}"
+        );
         assert_eq!(rest.trim(), rest);
     }
     for (any_message_counts, require_phrase, message_id) in [

@@ -52,7 +52,11 @@ fn check(id: &str) {
         !name.chars().any(char::is_control),
         "a control character taken: {id:?} -> {conversation:?}"
     );
-    assert!(name.len() <= MAX_CONVERSATION_ID + 1, "{} bytes", name.len());
+    assert!(
+        name.len() <= MAX_CONVERSATION_ID + 1,
+        "{} bytes",
+        name.len()
+    );
     let written = conversation.to_string();
     if written.len() <= MAX_CONVERSATION_ID {
         assert_eq!(

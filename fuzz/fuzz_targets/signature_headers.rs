@@ -71,7 +71,9 @@ fuzz_target!(|data: &[u8]| {
         let full = verifier.verify(&request, now);
         match verifier.check_head(&request.headers) {
             Err(early) => {
-                let full = full.as_ref().expect_err("the head check refused, the full check took it");
+                let full = full
+                    .as_ref()
+                    .expect_err("the head check refused, the full check took it");
                 assert_eq!(
                     (early.reason(), early.message()),
                     (full.reason(), full.message()),
@@ -82,7 +84,10 @@ fuzz_target!(|data: &[u8]| {
         }
         match full {
             Ok(Some(id)) => {
-                assert!(!id.is_empty() && id.trim() == id && id.len() <= 200, "id {id:?}");
+                assert!(
+                    !id.is_empty() && id.trim() == id && id.len() <= 200,
+                    "id {id:?}"
+                );
             }
             Ok(None) => {}
             Err(refusal) => {
@@ -145,7 +150,11 @@ fuzz_target!(|data: &[u8]| {
     let mut authorization = b"Bearer ".to_vec();
     authorization.extend_from_slice(body);
     let taken = signing::verify_bearer(&[Secret::new(body)], Some(&authorization)).is_ok();
-    assert_eq!(taken, !body.is_empty() && body.trim_ascii() == body, "{body:?}");
+    assert_eq!(
+        taken,
+        !body.is_empty() && body.trim_ascii() == body,
+        "{body:?}"
+    );
 
     // Header values as Standard Webhooks secrets.
     for value in request.headers.values() {

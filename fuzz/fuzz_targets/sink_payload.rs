@@ -27,7 +27,10 @@ fuzz_target!(|data: &[u8]| {
     let body: serde_json::Value = serde_json::from_slice(data).expect("a payload taken is JSON");
     if let Some(text) = &payload.text {
         assert!(!text.trim().is_empty(), "blank text taken");
-        assert_eq!(body.get("echo").and_then(|v| v.as_str()), Some(text.as_str()));
+        assert_eq!(
+            body.get("echo").and_then(|v| v.as_str()),
+            Some(text.as_str())
+        );
     }
     let message = payload.message();
     if let Some(image) = &payload.image {

@@ -50,7 +50,10 @@ fuzz_target!(|data: &[u8]| {
     if let Some(body) = &body {
         check_render(&template, body);
     }
-    check_render(&template, &serde_json::json!({"a": [1, "two", {"three": null}]}));
+    check_render(
+        &template,
+        &serde_json::json!({"a": [1, "two", {"three": null}]}),
+    );
 });
 
 fn check_render(template: &MessageTemplate, body: &serde_json::Value) {

@@ -151,7 +151,11 @@ mod tests {
         };
         for s in [&every, &any] {
             for text in ["", "   ", "HOWL:", "HOWL:   "] {
-                assert_eq!(accept(s, &on("#meshmonday", text, monday())), None, "{text:?}");
+                assert_eq!(
+                    accept(s, &on("#meshmonday", text, monday())),
+                    None,
+                    "{text:?}"
+                );
             }
             let c = accept(s, &on("#meshmonday", "HOWL: here", monday())).unwrap();
             assert_eq!((c.username.as_str(), c.message.as_str()), ("HOWL", "here"));

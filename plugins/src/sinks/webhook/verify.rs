@@ -248,7 +248,10 @@ mod tests {
             &[("webhook-id", b"\xff")],
             &[("webhook-timestamp", b"1\xe9")],
             &[("webhook-id", b"msg_1"), ("webhook-signature", b"v1,\x80")],
-            &[("x-hub-signature-256", b"sha256=\xff"), ("stripe-signature", b"t=\xff")],
+            &[
+                ("x-hub-signature-256", b"sha256=\xff"),
+                ("stripe-signature", b"t=\xff"),
+            ],
         ];
         for mode in [Mode::StandardWebhooks, Mode::Github, Mode::Stripe] {
             let verifier = Verifier {
