@@ -22,6 +22,14 @@ use discovery::{Fingerprint, Found};
 use switchboard_api::config::{Config, FromConfigValue, KeySpec, SectionSpec, ValueKind};
 use switchboard_api::plugin::{Plugin, Source};
 
+/// Internals the fuzz targets in `fuzz/` call directly; not part of the API.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::exec::line_reader::{BoundedLines, Line};
+    pub use crate::exec::output_log::{shown, SHOWN};
+    pub use crate::exec::protocol::{Hello, HostCall, Incoming};
+}
+
 /// The default of `[Plugins] call_timeout`.
 pub use switchboard_api::config::core::{call_timeout, DEFAULT_CALL_TIMEOUT};
 

@@ -7,6 +7,12 @@ pub mod sinks;
 
 use std::sync::Arc;
 
+/// Internals the fuzz targets in `fuzz/` call directly; not part of the API.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::connectors::console::stdin_lines::{next_line, InputLine};
+}
+
 use switchboard_api::Plugin;
 
 /// Every built-in plugin, in registration order.

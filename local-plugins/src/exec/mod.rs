@@ -2,10 +2,10 @@
 //! backoff when it dies.
 
 mod host;
-mod line_reader;
-mod output_log;
+pub(crate) mod line_reader;
+pub(crate) mod output_log;
 mod process;
-mod protocol;
+pub(crate) mod protocol;
 
 pub use process::{ExecBackend, ExecError, ExecSpec};
 pub use protocol::PROTOCOL_VERSION;

@@ -102,7 +102,7 @@ impl OutputLog {
 
 /// The line as the log shows it: cut at [`SHOWN`] bytes on a character boundary, with its
 /// length when cut.
-fn shown(line: &Line) -> String {
+pub fn shown(line: &Line) -> String {
     let (text, bytes) = match line {
         Line::Full(text) => (text.as_str(), text.len()),
         Line::TooLong { start, bytes } => (start.as_str(), *bytes),

@@ -1,7 +1,7 @@
 //! The console connector: stdin and stdout as the chat, for trying the bot and for tests.
 
 mod parse;
-mod stdin_lines;
+pub(crate) mod stdin_lines;
 
 use std::io::Write;
 

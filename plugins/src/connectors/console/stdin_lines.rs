@@ -35,7 +35,8 @@ pub fn spawn_reader<R: Read + Send + 'static>(
     rx
 }
 
-fn next_line(reader: &mut impl BufRead, max_bytes: usize) -> Option<InputLine> {
+/// The next line of `reader`, held up to `max_bytes`; `None` at EOF.
+pub fn next_line(reader: &mut impl BufRead, max_bytes: usize) -> Option<InputLine> {
     let mut line = Vec::new();
     let mut length = 0usize;
     let mut overflowed = false;

@@ -58,7 +58,9 @@ pub fn accept(settings: &CheckinSettings, message: &Message) -> Option<Checkin> 
         || text
             .to_lowercase()
             .contains(&settings.require_phrase.to_lowercase());
-    if !counts || username.is_empty() {
+    // An empty message never counts: the API refuses a check-in without one (`missing
+    // fields: message`), so it could only ever fail.
+    if !counts || username.is_empty() || text.is_empty() {
         return None;
     }
     let day = local.date_naive().format("%Y-%m-%d").to_string();
@@ -131,6 +133,33 @@ mod tests {
         assert_eq!(c.source_bot, "bot1");
         assert_eq!(split_sender(":x"), None);
         assert_eq!(split_sender("  : x"), None);
+    }
+
+    /// Found by the `checkin_body` fuzz target: with `require_phrase` empty (or
+    /// `any_message_counts`), an empty message or `HOWL:` was taken as a check-in with an empty
+    /// `message`, which the receiver refuses (`missing fields: ["message"]`), so it was stored
+    /// only to fail at the flush.
+    #[test]
+    fn a_message_with_nothing_in_it_is_no_check_in_even_when_any_message_counts() {
+        let every = CheckinSettings {
+            require_phrase: String::new(),
+            ..settings()
+        };
+        let any = CheckinSettings {
+            any_message_counts: true,
+            ..settings()
+        };
+        for s in [&every, &any] {
+            for text in ["", "   ", "HOWL:", "HOWL:   "] {
+                assert_eq!(
+                    accept(s, &on("#meshmonday", text, monday())),
+                    None,
+                    "{text:?}"
+                );
+            }
+            let c = accept(s, &on("#meshmonday", "HOWL: here", monday())).unwrap();
+            assert_eq!((c.username.as_str(), c.message.as_str()), ("HOWL", "here"));
+        }
     }
 
     #[test]

@@ -120,6 +120,12 @@ impl Verifier {
                 }
             }
         };
+        // In `verify`'s order: every header is read (one there but not text is malformed)
+        // before any is found missing.
+        let not_text = |name: &&&str| headers.get(**name).is_some_and(|v| v.to_str().is_err());
+        if let Some(name) = required.iter().find(not_text) {
+            return Err(SignatureError::Malformed(name).into());
+        }
         match required.iter().find(|name| !headers.contains_key(**name)) {
             Some(name) => Err(SignatureError::MissingHeader(name).into()),
             None => Ok(()),
@@ -231,5 +237,58 @@ mod tests {
         let signed = request(&[("x-hub-signature-256", "sha256=00")]);
         assert!(github.check_head(&signed.headers).is_ok());
         assert!(github.verify(&signed, SystemTime::now()).is_err());
+    }
+
+    /// Found by the `signature_headers` fuzz target: with `webhook-id` not text and the other
+    /// headers missing, the head check said `missing_signature` (webhook-timestamp) where the
+    /// full check says `bad_signature` (webhook-id malformed).
+    #[test]
+    fn a_header_that_is_not_text_is_refused_from_the_head_as_the_full_check_refuses_it() {
+        let heads: [&[(&'static str, &[u8])]; 4] = [
+            &[("webhook-id", b"\xff")],
+            &[("webhook-timestamp", b"1\xe9")],
+            &[("webhook-id", b"msg_1"), ("webhook-signature", b"v1,\x80")],
+            &[
+                ("x-hub-signature-256", b"sha256=\xff"),
+                ("stripe-signature", b"t=\xff"),
+            ],
+        ];
+        for mode in [Mode::StandardWebhooks, Mode::Github, Mode::Stripe] {
+            let verifier = Verifier {
+                mode,
+                secrets: vec![Secret::new(b"k3y")],
+                signature_header: String::new(),
+                tolerance: Duration::from_secs(300),
+            };
+            for head in heads {
+                let mut request = request(&[]);
+                for (name, value) in head {
+                    let value = warp::http::HeaderValue::from_bytes(value).unwrap();
+                    request.headers.insert(*name, value);
+                }
+                let full = verifier.verify(&request, SystemTime::now()).unwrap_err();
+                let early = verifier.check_head(&request.headers).unwrap_err();
+                assert_eq!(
+                    (early.reason(), early.message()),
+                    (full.reason(), full.message()),
+                    "{mode:?} {head:?}"
+                );
+            }
+        }
+        let mut only_id = request(&[]).headers;
+        only_id.insert(
+            "webhook-id",
+            warp::http::HeaderValue::from_bytes(b"\xff").unwrap(),
+        );
+        let standard = Verifier {
+            mode: Mode::StandardWebhooks,
+            secrets: vec![Secret::new(b"k3y")],
+            signature_header: String::new(),
+            tolerance: Duration::from_secs(300),
+        };
+        assert_eq!(
+            standard.check_head(&only_id).unwrap_err().message(),
+            "the webhook-id header is malformed"
+        );
     }
 }
