@@ -2,6 +2,7 @@
 
 mod support;
 
+use support::docs::{fenced_blocks, page};
 use support::{stderr, Scratch};
 
 #[test]
@@ -137,33 +138,13 @@ fn every_subcommand_has_help() {
     );
 }
 
-/// Every `ini` block of `page` that configures the bot (not a systemd unit), as written.
-fn ini_blocks(page: &str) -> Vec<String> {
-    let mut blocks = Vec::new();
-    let mut current: Option<String> = None;
-    for line in page.lines() {
-        match (&mut current, line.trim()) {
-            (None, "```ini") => current = Some(String::new()),
-            (Some(block), "```") => {
-                if !block.contains("[Unit]") {
-                    blocks.push(block.clone());
-                }
-                current = None;
-            }
-            (Some(block), _) => {
-                block.push_str(line);
-                block.push('\n');
-            }
-            (None, _) => {}
-        }
-    }
-    blocks
-}
-
 #[test]
 fn the_checkin_pages_config_blocks_pass_check_config_when_pasted() {
-    let page = include_str!("../docs/checkin.md");
-    let blocks = ini_blocks(page);
+    // Every `ini` block that configures the bot (not the systemd unit), as written.
+    let blocks: Vec<String> = fenced_blocks(&page("docs/checkin.md"), "ini")
+        .into_iter()
+        .filter(|block| !block.contains("[Unit]"))
+        .collect();
     assert!(!blocks.is_empty(), "docs/checkin.md has config blocks");
     for block in blocks {
         let scratch = Scratch::new();

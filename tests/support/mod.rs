@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod docs;
 pub mod http;
 
 use std::io::{BufRead, BufReader, Write};
