@@ -3,7 +3,7 @@
 mod support;
 
 use support::docs::{fenced_blocks, page};
-use support::{stderr, Scratch};
+use support::{stderr, stdout_lines, Scratch};
 
 #[test]
 fn the_shipped_example_config_is_valid() {
@@ -178,5 +178,63 @@ fn a_value_that_looks_like_it_ends_in_a_comment_is_warned_about() {
             && warning.contains("write `name = Switchy`"),
         "{}",
         stderr(&output)
+    );
+}
+
+/// The `text` block of `page` that starts with `first`, as lines.
+fn shown_output(page_name: &str, first: &str) -> Vec<String> {
+    fenced_blocks(&page(page_name), "text")
+        .into_iter()
+        .find(|block| block.starts_with(first))
+        .unwrap_or_else(|| panic!("{page_name} shows output starting {first:?}"))
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_configuration_pages_error_example_is_what_check_config_prints() {
+    let scratch = Scratch::new();
+    let config = fenced_blocks(&page("docs/configuration.md"), "ini")
+        .into_iter()
+        .find(|block| block.contains("[Weather]"))
+        .expect("the page shows the broken config");
+    scratch.write("config.ini", &config);
+    let output = scratch.run(&["check-config"], b"");
+    assert_eq!(output.status.code(), Some(1));
+    let printed: Vec<String> = stderr(&output).lines().map(str::to_owned).collect();
+    assert_eq!(
+        printed,
+        shown_output("docs/configuration.md", "error: config.ini:2:")
+    );
+}
+
+#[test]
+fn the_configuration_pages_ok_line_is_what_check_config_prints() {
+    let scratch = Scratch::new();
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config.ini.example"
+    ))
+    .expect("example");
+    scratch.write("config.ini", &example);
+    std::fs::create_dir_all(scratch.path().join("local")).expect("local");
+    scratch.write("local/config.ini", "[Bot]\nname = switchy\n");
+    let output = scratch.run(&["check-config"], b"");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout_lines(&output),
+        shown_output("docs/configuration.md", "config OK (config.ini + ")
+    );
+}
+
+#[test]
+fn the_cli_pages_plugin_list_is_what_plugins_prints() {
+    let scratch = Scratch::new();
+    let output = scratch.run(&["plugins"], b"");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout_lines(&output),
+        shown_output("docs/cli.md", "NAME              KIND")
     );
 }
