@@ -212,11 +212,9 @@ fn the_configuration_pages_error_example_is_what_check_config_prints() {
 #[test]
 fn the_configuration_pages_ok_line_is_what_check_config_prints() {
     let scratch = Scratch::new();
-    let example = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/config.ini.example"
-    ))
-    .expect("example");
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.ini.example"))
+            .expect("example");
     scratch.write("config.ini", &example);
     std::fs::create_dir_all(scratch.path().join("local")).expect("local");
     scratch.write("local/config.ini", "[Bot]\nname = switchy\n");

@@ -106,7 +106,9 @@ fn the_installed_layout_runs_as_the_unit_runs_it_and_reloads_and_stops_on_signal
     signal("HUP"); // ExecReload
     wait_for("the reload", || log_has(&log, "SIGHUP: config reloaded"));
     signal("TERM"); // systemctl stop
-    wait_for("the bot to stop", || bot.try_wait().expect("wait").is_some());
+    wait_for("the bot to stop", || {
+        bot.try_wait().expect("wait").is_some()
+    });
 
     let status = bot.wait().expect("status");
     let journal = std::fs::read_to_string(&log).unwrap_or_default();

@@ -559,7 +559,11 @@ fn the_pages_example_transcript_is_what_the_binary_prints() {
     assert!(output.status.success(), "{}", stderr(&output));
     let printed = stdout_lines(&output);
     let mut shown = listing.lines().skip(1); // `$ switchboard plugins`
-    assert_eq!(shown.next(), printed.first().map(String::as_str), "the header");
+    assert_eq!(
+        shown.next(),
+        printed.first().map(String::as_str),
+        "the header"
+    );
     assert_eq!(shown.next(), Some("..."), "the built-ins are elided");
     let local: Vec<&str> = shown.collect();
     let last: Vec<&str> = printed[printed.len() - local.len()..]
@@ -570,7 +574,11 @@ fn the_pages_example_transcript_is_what_the_binary_prints() {
 
     // The console part: what is typed, and the answer (dice are random: the form is checked).
     let lines: Vec<&str> = session.lines().collect();
-    let typed: String = lines.iter().step_by(2).map(|line| format!("{line}\n")).collect();
+    let typed: String = lines
+        .iter()
+        .step_by(2)
+        .map(|line| format!("{line}\n"))
+        .collect();
     let output = scratch.run(&["console"], typed.as_bytes());
     assert!(output.status.success(), "{}", stderr(&output));
     let answers = stdout_lines(&output);
@@ -583,7 +591,10 @@ fn the_pages_example_transcript_is_what_the_binary_prints() {
                 let (a, b) = dice.split_once(" + ")?;
                 Some((a.parse().ok()?, b.parse().ok()?, sum.parse().ok()?))
             };
-            assert!(total(roll).is_some(), "the page's roll reads as a roll: {roll}");
+            assert!(
+                total(roll).is_some(),
+                "the page's roll reads as a roll: {roll}"
+            );
             let got = answer.strip_prefix("[@console] 2d6: ").and_then(total);
             assert!(
                 got.is_some_and(|(a, b, sum)| (1..=6).contains(&a)

@@ -36,6 +36,10 @@ pub fn block_starting(page: &str, lang: &str, first_line: &str) -> String {
         .into_iter()
         .filter(|block| block.lines().next() == Some(first_line))
         .collect();
-    assert_eq!(found.len(), 1, "one ```{lang} block starting with {first_line:?}");
+    assert_eq!(
+        found.len(),
+        1,
+        "one ```{lang} block starting with {first_line:?}"
+    );
     found.into_iter().next().unwrap_or_default()
 }

@@ -28,6 +28,9 @@ pub struct KeySpec {
     pub default_doc: Option<&'static str>,
     /// A value shown in `config.ini.example` for a key without a default.
     pub example: Option<&'static str>,
+    /// Whether `config.ini.example` sets the example value of an optional key without a default
+    /// (instead of showing it commented out), for a section that works as shipped once enabled.
+    pub example_set: bool,
     /// For a key declared with a type, the type's own reading, so that validation reports
     /// exactly what reading the key would (a port over 65535, a time zone that is no IANA
     /// name). Without it, `kind` checks the value.
@@ -46,6 +49,7 @@ impl KeySpec {
             optional: true,
             default_doc: None,
             example: None,
+            example_set: false,
             typed_check: None,
         }
     }
@@ -77,6 +81,12 @@ impl KeySpec {
     /// The value `config.ini.example` shows.
     pub const fn example(mut self, value: &'static str) -> Self {
         self.example = Some(value);
+        self
+    }
+
+    /// `config.ini.example` sets the example value rather than showing it commented out.
+    pub const fn example_set(mut self, set: bool) -> Self {
+        self.example_set = set;
         self
     }
 

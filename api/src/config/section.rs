@@ -70,7 +70,10 @@ impl<T: FromConfigValue> ConfigPart for Option<T> {
 /// - `default = "30s"`: the value when the key is absent, as it would be written in the file;
 /// - `env = "VARIABLE"`: an environment variable that wins over the files (for secrets);
 /// - `default_doc = "..."`: the default in words, when it is not one value;
-/// - `example = "..."`: a value for `config.ini.example` when the key has no default.
+/// - `example = "..."`: a value for `config.ini.example` when the key has no default (or one
+///   other than the default, written there instead of it);
+/// - `example_set = true`: the example sets that value of an optional key rather than showing
+///   it commented out.
 ///
 /// A field whose type is another declared struct without `#[section]` is a group of keys
 /// flattened into the section (the listener keys of every sink).

@@ -58,7 +58,7 @@ fn section(spec: &SectionSpec) -> String {
         } else {
             key.example.or(key.default).unwrap_or_default()
         };
-        let commented = off.is_empty() && key.optional && key.default.is_none();
+        let commented = off.is_empty() && key.optional && key.default.is_none() && !key.example_set;
         let line = format!(
             "{}{} = {value}",
             if commented { "# " } else { off },
@@ -128,6 +128,16 @@ mod tests {
              # Who. Required.\n\
              who = a, b\n"
         );
+    }
+
+    #[test]
+    fn an_optional_key_the_example_sets_is_written_active() {
+        let mut spec = notes();
+        for key in spec.keys.iter_mut().filter(|key| key.name == "key") {
+            *key = (*key).example_set(true);
+        }
+        let shown = example_ini(&[spec]);
+        assert!(shown.contains("\nkey = s3cret\n"), "{shown}");
     }
 
     #[test]

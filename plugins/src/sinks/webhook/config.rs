@@ -25,7 +25,7 @@ switchboard_api::config_section! {
         pub path: Option<String>,
         /// How callers are checked: `standard-webhooks`, `github`, `stripe`, `hmac-sha256`,
         /// `bearer`, or `none` (only on a loopback `bind`).
-        #[key(default = "standard-webhooks")]
+        #[key(default = "standard-webhooks", example = "github")]
         pub verify: Mode,
         /// The secrets (bearer tokens for `bearer`), comma-separated. Any one verifies: to
         /// rotate, add the new secret, switch the sender, then remove the old one. For
@@ -33,7 +33,7 @@ switchboard_api::config_section! {
         pub secrets: Option<Vec<String>>,
         /// The name of an environment variable holding comma-separated secrets (added to
         /// `secrets`).
-        #[key(example = "GITHUB_WEBHOOK_SECRET")]
+        #[key(example = "GITHUB_WEBHOOK_SECRET", example_set = true)]
         pub secrets_env: Option<String>,
         /// For `verify = hmac-sha256`: the header holding the hex HMAC-SHA256 of the body
         /// (`sha256=` prefix optional).
