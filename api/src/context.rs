@@ -83,6 +83,9 @@ pub enum AcceptError {
     /// The bot is starting or shutting down.
     #[error("the bot is not taking messages (starting or shutting down)")]
     Closed,
+    /// The target names a connector the bot does not run: it could never be delivered.
+    #[error("no connector is named `{0}`, so the message could never be delivered")]
+    UnknownConnector(String),
 }
 
 /// What the runtime provides behind every [`Context`]. Plugins use `Context`; the runtime (and

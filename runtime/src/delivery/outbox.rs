@@ -116,6 +116,8 @@ impl Row {
 #[derive(Clone)]
 struct Open {
     store: ScopedStore,
+    /// The connectors there are: a message for none of them is refused, not accepted.
+    queues: Arc<Queues>,
     /// The delivery task's queue; it ends once `close` and every accept in flight let go.
     rows: mpsc::UnboundedSender<Row>,
     /// Where writes of unsent messages run, so that a sender hanging up cannot cut one short
@@ -163,6 +165,9 @@ impl Outbox {
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
             .ok_or(AcceptError::Closed)?;
+        if !open.queues.has(&target.connector) {
+            return Err(AcceptError::UnknownConnector(target.connector));
+        }
         self.replay_read().await;
         let claim = Arc::new(Claim::new());
         let key = self.next_key();
@@ -246,13 +251,17 @@ impl Outbox {
         }
         let (rows, queue) = mpsc::unbounded_channel();
         let out = Out {
-            queues,
+            queues: queues.clone(),
             bus,
             shutdown,
         };
         tasks.spawn(deliver(out, self.replay.clone(), store.clone(), queue));
-        *self.open.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some(Open { store, rows, tasks });
+        *self.open.lock().unwrap_or_else(PoisonError::into_inner) = Some(Open {
+            store,
+            queues,
+            rows,
+            tasks,
+        });
     }
 
     /// Takes no more messages; what was accepted is still delivered.

@@ -32,6 +32,11 @@ impl Queues {
         task
     }
 
+    /// Whether a connector of that name is attached.
+    pub(super) fn has(&self, connector: &str) -> bool {
+        self.by_connector.load().contains_key(connector)
+    }
+
     /// Publishes the message on the bus and queues it for its connector.
     pub(super) async fn queue(
         &self,

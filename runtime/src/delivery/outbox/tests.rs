@@ -362,3 +362,20 @@ fn rows_round_trip_channels_and_direct_targets() {
         assert_eq!(back.target(), target);
     }
 }
+
+#[tokio::test]
+async fn a_message_for_a_connector_the_bot_does_not_run_is_refused_not_accepted() {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
+    let recorder = Arc::new(Recorder::default());
+    let (bot, scoped) = started(&store, recorder.clone());
+    let refused = bot.accept(Target::channel("nosuch", "#g"), "lost?").await;
+    assert!(
+        matches!(&refused, Err(AcceptError::UnknownConnector(name)) if name == "nosuch"),
+        "{refused:?}"
+    );
+    assert!(waiting(&scoped).await.is_empty(), "nothing kept for it");
+    bot.accept(Target::channel("chat", "#g"), "delivered")
+        .await
+        .unwrap();
+    assert_eq!(recorder.wait_for(1).await, vec!["delivered"]);
+}
