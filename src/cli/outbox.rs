@@ -207,11 +207,12 @@ async fn list(
             let how = if other == name {
                 String::new()
             } else {
+                let them = if *count == 1 { "it" } else { "them" };
                 format!(
-                    "; to send them as {name:?}: switchboard outbox retry --from {other:?} --all"
+                    "; to send {them} as {name:?}: switchboard outbox retry --from {other:?} --all"
                 )
             };
-            println!("bot {other:?} has {count} messages waiting{how}");
+            println!("bot {other:?} has {} waiting{how}", count_of(*count));
         }
     }
     Ok(())
@@ -294,12 +295,12 @@ async fn retry(
     }
     match (from, moved) {
         (Some(from), true) => println!(
-            "moved {} messages from the outbox of bot {from:?} to bot {name:?}: sent at its next start",
-            ids.len()
+            "moved {} from the outbox of bot {from:?} to bot {name:?}: sent at its next start",
+            count_of(ids.len())
         ),
         _ => println!(
-            "{} messages are in the outbox of bot {name:?}: sent at its next start (a running bot retries them itself, at least once a minute)",
-            ids.len()
+            "{} waiting in the outbox of bot {name:?}: sent at its next start (a running bot retries on its own, at least once a minute)",
+            count_of(ids.len())
         ),
     }
     for id in &ids {
@@ -320,11 +321,19 @@ async fn drop_messages(
         return Ok(());
     }
     println!(
-        "dropped {} messages from the outbox of bot {bot:?}",
-        dropped.len()
+        "dropped {} from the outbox of bot {bot:?}",
+        count_of(dropped.len())
     );
     for id in &dropped {
         println!("  {id}");
     }
     Ok(())
+}
+
+/// "1 message", "2 messages".
+fn count_of(count: usize) -> String {
+    match count {
+        1 => "1 message".to_string(),
+        n => format!("{n} messages"),
+    }
 }

@@ -67,7 +67,7 @@ pub struct Waiting {
     pub target: Option<String>,
     /// Whole seconds since it was accepted, from its id.
     pub age_secs: Option<u64>,
-    /// The text's first characters, on one line, control characters shown as `\u{fffd}`.
+    /// The text's first characters, on one line, control characters shown as escapes.
     pub excerpt: String,
     /// The text's length in characters.
     pub chars: usize,
@@ -217,15 +217,22 @@ pub fn excerpt(text: &str) -> String {
 
 /// `text` on one line, safe to print on a terminal: line breaks and tabs become spaces, other
 /// control characters (an escape sequence could rewrite the operator's terminal) and bidi
-/// overrides become U+FFFD.
+/// overrides are shown as escapes such as `\x1b`, as the console connector shows them.
 pub fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\n' | '\r' | '\t' => ' ',
-            c if c.is_control() || is_bidi_control(c) => '\u{fffd}',
-            c => c,
-        })
-        .collect()
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if (c as u32) < 0x100 && c.is_control() => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if c.is_control() || is_bidi_control(c) => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Characters that reorder the text around them on a terminal (Trojan Source).
@@ -263,8 +270,8 @@ mod tests {
     #[test]
     fn excerpts_are_one_line_without_control_characters() {
         assert_eq!(
-            excerpt("a\nb\tc\u{1b}[2Jd\u{202e}e"),
-            "a b c\u{fffd}[2Jd\u{fffd}e"
+            excerpt("a\nb\tc\u{1b}[2Jd\u{202e}e\u{85}"),
+            "a b c\\x1b[2Jd\\u{202e}e\\x85"
         );
         let long = "x".repeat(100);
         assert_eq!(excerpt(&long).chars().count(), EXCERPT_CHARS + 1);

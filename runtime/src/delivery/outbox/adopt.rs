@@ -47,8 +47,9 @@ pub async fn adopt_stranded(store: &Arc<dyn Store>, bot_name: &str) {
                 tracing::info!(
                     messages = moved.len(),
                     former_name = %former,
-                    "adopted {} queued messages of the bot formerly named {former:?}",
-                    moved.len()
+                    "adopted {} queued message{} of the bot formerly named {former:?}",
+                    moved.len(),
+                    if moved.len() == 1 { "" } else { "s" }
                 );
                 if moved.len() < count {
                     tracing::warn!(
