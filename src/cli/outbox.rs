@@ -275,6 +275,17 @@ async fn retry(
                 .adopt(from, name, which)
                 .await
                 .map_err(outbox_error)?;
+            let stayed = match which {
+                OutboxSelection::All => outboxes.list(from).await?.len(),
+                OutboxSelection::Ids(ids) => ids.iter().filter(|id| !moved.contains(id)).count(),
+            };
+            if stayed > 0 {
+                // Keys are accept times: only a message already copied by hand collides.
+                say!(
+                    "note: {} not moved (left in the outbox of bot {from:?}): the outbox of bot {name:?} already holds that id",
+                    count_of(stayed)
+                );
+            }
             (moved, true)
         }
         None => {

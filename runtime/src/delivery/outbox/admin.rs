@@ -60,6 +60,7 @@ pub struct Waiting {
     pub id: String,
     /// The bot name whose outbox holds it.
     pub bot: String,
+    /// Whether a bot can send it.
     pub state: State,
     /// The connector instance it goes to.
     pub connector: Option<String>,
