@@ -3,9 +3,11 @@
 mod check_config;
 mod gen_cert;
 pub mod logging;
+mod outbox;
 mod plugin_commands;
 mod plugin_table;
 mod start;
+mod table;
 
 use crate::cli::logging::say;
 use std::process::ExitCode;
@@ -48,6 +50,9 @@ pub enum Command {
     },
     /// Write a self-signed certificate and key (PEM) for a TLS sink listener.
     GenCert(gen_cert::GenCertArgs),
+    /// The outbox: messages accepted from sinks that their connector has not sent yet.
+    #[command(subcommand)]
+    Outbox(outbox::OutboxCommand),
 }
 
 /// Parses the command line, with every plugin's subcommands beside the binary's own, sets up
@@ -97,5 +102,6 @@ async fn run(cli: Cli) -> ExitCode {
         Command::CheckConfig(args) => check_config::run(args).await,
         Command::Plugins { config, json } => plugin_table::run(config, json).await,
         Command::GenCert(args) => gen_cert::run(args),
+        Command::Outbox(command) => outbox::run(command).await,
     }
 }

@@ -30,7 +30,7 @@ pub async fn run(subcommand: &dyn Subcommand, args: &clap::ArgMatches) -> ExitCo
     }
 }
 
-struct BinaryHost;
+pub(super) struct BinaryHost;
 
 #[async_trait]
 impl CliHost for BinaryHost {

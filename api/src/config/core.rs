@@ -30,8 +30,9 @@ crate::config_section! {
     /// The bot itself: its name, how commands are addressed to it.
     #[section("Bot")]
     pub struct BotSection {
-        /// The bot's name: shown by `version` and accepted as a mention prefix
-        /// (`switchboard: ping`). Empty counts as the default.
+        /// The bot's name: shown by `version`, accepted as a mention prefix
+        /// (`switchboard: ping`), and the name of its outbox in the store: renamed, it still
+        /// sends what it queued before (see `switchboard outbox`). Empty counts as the default.
         #[key(default = DEFAULT_BOT_NAME)]
         pub name: String,
         /// What starts a command in a channel, e.g. `!ping`. Empty counts as the default.

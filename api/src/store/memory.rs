@@ -56,4 +56,47 @@ impl Store for MemoryStore {
                 .unwrap_or_default()
         }))
     }
+
+    async fn scopes(&self, prefix: &str) -> Result<Vec<(String, usize)>, StoreError> {
+        Ok(self.with(|s| {
+            s.iter()
+                .filter(|(scope, keys)| scope.starts_with(prefix) && !keys.is_empty())
+                .map(|(scope, keys)| (scope.clone(), keys.len()))
+                .collect()
+        }))
+    }
+
+    async fn move_rows(
+        &self,
+        from: &str,
+        to: &str,
+        keys: Option<&[String]>,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(self.with(|s| {
+            let Some(source) = s.get(from) else {
+                return Vec::new();
+            };
+            let wanted: Vec<String> = match keys {
+                Some(keys) => keys
+                    .iter()
+                    .filter(|k| source.contains_key(*k))
+                    .cloned()
+                    .collect(),
+                None => source.keys().cloned().collect(),
+            };
+            let taken = |k: &String| from == to || s.get(to).is_some_and(|t| t.contains_key(k));
+            let mut moved: Vec<String> = wanted.into_iter().filter(|k| !taken(k)).collect();
+            moved.sort();
+            moved.dedup();
+            for key in &moved {
+                let value = s.get_mut(from).and_then(|keys| keys.remove(key));
+                if let Some(value) = value {
+                    s.entry(to.to_string())
+                        .or_default()
+                        .insert(key.clone(), value);
+                }
+            }
+            moved
+        }))
+    }
 }

@@ -119,6 +119,31 @@ pub trait Store: Send + Sync + 'static {
     /// The order is byte order of the UTF-8 key (Rust's `String` order), whatever the
     /// database's locale: a PostgreSQL backend must sort with `COLLATE "C"`.
     async fn list(&self, scope: &str) -> Result<Vec<(String, String)>, StoreError>;
+    /// Every scope whose name starts with `prefix` and holds at least one row, with its row
+    /// count, sorted by name. For maintenance (finding the outboxes of other bot names).
+    async fn scopes(&self, prefix: &str) -> Result<Vec<(String, usize)>, StoreError> {
+        let _ = prefix;
+        Err(StoreError::backend(
+            "listing scopes",
+            format!("the {} store cannot list its scopes", self.backend()),
+        ))
+    }
+    /// Moves rows from scope `from` to scope `to`, keys and values unchanged: the `keys` given
+    /// (missing ones are skipped), or every row with `None`. All in one transaction, so a row
+    /// is in exactly one of the two scopes at any time; a key already in `to` stays in `from`.
+    /// Returns the keys moved, sorted.
+    async fn move_rows(
+        &self,
+        from: &str,
+        to: &str,
+        keys: Option<&[String]>,
+    ) -> Result<Vec<String>, StoreError> {
+        let _ = (to, keys);
+        Err(StoreError::backend(
+            format!("moving rows of scope {from:?}"),
+            format!("the {} store cannot move rows", self.backend()),
+        ))
+    }
 }
 
 /// A [`Store`] bound to one scope: what a plugin is handed so it only sees its own keys.

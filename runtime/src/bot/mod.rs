@@ -94,6 +94,9 @@ pub async fn run(
     for (_, connector) in &registry.connectors {
         host.delivery.attach(connector.clone());
     }
+    // Messages queued under a former bot name: adopted (SQLite) or reported (PostgreSQL)
+    // before the outbox reads its own.
+    crate::delivery::adopt_stranded(&ctx.store(), &assembly.core.bot_name).await;
     host.delivery.open_outbox(
         switchboard_api::ScopedStore::new(
             ctx.store(),

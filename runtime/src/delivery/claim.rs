@@ -164,6 +164,11 @@ impl Claim {
         }
     }
 
+    /// Whether its row is in the store (written, and not withdrawn).
+    pub(super) fn is_written(&self) -> bool {
+        self.state().write == Write::Written
+    }
+
     pub(super) fn withdrawn(&self) -> bool {
         self.state().write == Write::Withdrawn
     }

@@ -20,6 +20,11 @@ use tokio_util::task::TaskTracker;
 use switchboard_api::{AcceptError, Connector, Outbound, ScopedStore, SendError};
 
 pub use chunk::split_message;
+pub use outbox::admin::{
+    one_line as outbox_one_line, OutboxError, Outboxes, Selection as OutboxSelection,
+    State as OutboxState, Waiting,
+};
+pub use outbox::adopt::adopt_stranded;
 pub use outbox::scope as outbox_scope;
 pub use rate_limit::RateLimiter;
 

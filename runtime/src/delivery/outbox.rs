@@ -22,6 +22,9 @@ use switchboard_api::{
     AcceptError, Conversation, Outbound, ScopedStore, SendError, StoreError, Target,
 };
 
+pub mod admin;
+pub mod adopt;
+
 use super::claim::{AfterFailedWrite, AfterWrite, Claim};
 use super::queues::Queues;
 use crate::bus::Bus;
@@ -96,6 +99,16 @@ impl Row {
     /// Its accept could not write it and told the sender so: it must not be sent.
     fn withdrawn(&self) -> bool {
         self.claim.as_ref().is_some_and(|claim| claim.withdrawn())
+    }
+
+    /// Whether its row is surely in the store (read back from it, or written by its accept).
+    fn stored(&self) -> bool {
+        self.claim.as_ref().is_none_or(|claim| claim.is_written())
+    }
+
+    /// An operator removed its row (`switchboard outbox drop`) while it waited for a retry.
+    async fn dropped(&self, store: &ScopedStore) -> bool {
+        self.stored() && matches!(store.get(&self.key).await, Ok(None))
     }
 
     async fn queue(
@@ -445,6 +458,10 @@ async fn send_one(out: &Out, store: &ScopedStore, row: &Row) {
                     _ = shutdown.cancelled() => {}
                 }
                 wait = (wait * 2).min(LAST_RETRY);
+                if row.dropped(store).await {
+                    tracing::info!(id = %row.key, connector = %stored.connector, "a message waiting for a retry was dropped from the outbox; it is not sent");
+                    return;
+                }
             }
         }
     }

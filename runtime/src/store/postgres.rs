@@ -204,6 +204,60 @@ impl Store for PostgresStore {
             .map_err(backend_err("list", scope))?;
         Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
     }
+
+    async fn scopes(&self, prefix: &str) -> Result<Vec<(String, usize)>, StoreError> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "SELECT scope, COUNT(*) FROM kv WHERE left(scope, length($1)) = $1
+                 GROUP BY scope ORDER BY scope COLLATE \"C\"",
+            )
+            .await
+            .map_err(backend_err("scopes", prefix))?;
+        let rows = client
+            .query(&stmt, &[&prefix])
+            .await
+            .map_err(backend_err("scopes", prefix))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let count: i64 = r.get(1);
+                (r.get(0), usize::try_from(count).unwrap_or(0))
+            })
+            .collect())
+    }
+
+    /// One UPDATE: atomic, and a row another instance moves or deletes meanwhile is moved at
+    /// most once.
+    async fn move_rows(
+        &self,
+        from: &str,
+        to: &str,
+        keys: Option<&[String]>,
+    ) -> Result<Vec<String>, StoreError> {
+        if from == to {
+            return Ok(Vec::new());
+        }
+        let client = self.client().await?;
+        let err = backend_err("move_rows", from);
+        let stmt = client
+            .prepare_cached(
+                "UPDATE kv SET scope = $2
+                 WHERE scope = $1 AND ($3::text[] IS NULL OR key = ANY($3))
+                 AND NOT EXISTS (SELECT 1 FROM kv AS taken WHERE taken.scope = $2 AND taken.key = kv.key)
+                 RETURNING key",
+            )
+            .await
+            .map_err(&err)?;
+        let keys: Option<Vec<String>> = keys.map(<[String]>::to_vec);
+        let rows = client
+            .query(&stmt, &[&from, &to, &keys])
+            .await
+            .map_err(&err)?;
+        let mut moved: Vec<String> = rows.into_iter().map(|r| r.get(0)).collect();
+        moved.sort();
+        Ok(moved)
+    }
 }
 
 impl fmt::Debug for PostgresStore {

@@ -331,6 +331,67 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    async fn scopes(&self, prefix: &str) -> Result<Vec<(String, usize)>, StoreError> {
+        let p = prefix.to_owned();
+        self.read("scopes", prefix, move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT scope, COUNT(*) FROM kv WHERE substr(scope, 1, length(?1)) = ?1
+                 GROUP BY scope ORDER BY scope",
+            )?;
+            let rows = stmt.query_map(params![p], |row| {
+                let count: i64 = row.get(1)?;
+                Ok((row.get(0)?, usize::try_from(count).unwrap_or(0)))
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn move_rows(
+        &self,
+        from: &str,
+        to: &str,
+        keys: Option<&[String]>,
+    ) -> Result<Vec<String>, StoreError> {
+        let (f, t) = (from.to_owned(), to.to_owned());
+        let keys = keys.map(<[String]>::to_vec);
+        // The write runs in the store's transaction (and may run again should a neighbour in
+        // its group commit fail): it records the keys it moved in `moved`, afresh each time.
+        let moved = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let record = moved.clone();
+        self.write("move_rows", from, move |conn| {
+            let wanted: Vec<String> = match &keys {
+                Some(keys) => keys.clone(),
+                None => conn
+                    .prepare_cached("SELECT key FROM kv WHERE scope = ?1")?
+                    .query_map(params![f], |row| row.get(0))?
+                    .collect::<rusqlite::Result<_>>()?,
+            };
+            let mut update = conn.prepare_cached(
+                "UPDATE kv SET scope = ?2 WHERE scope = ?1 AND key = ?3
+                 AND NOT EXISTS (SELECT 1 FROM kv AS taken WHERE taken.scope = ?2 AND taken.key = ?3)",
+            )?;
+            let mut done = Vec::new();
+            for key in wanted {
+                if f != t && update.execute(params![f, t, key])? > 0 {
+                    done.push(key);
+                }
+            }
+            done.sort();
+            done.dedup();
+            let count = done.len();
+            *record.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = done;
+            Ok(count)
+        })
+        .await?;
+        let moved = std::mem::take(
+            &mut *moved
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        Ok(moved)
+    }
 }
 
 impl fmt::Debug for SqliteStore {

@@ -14,11 +14,15 @@ const A_CHILD: &str = "contract.a.child";
 const A_UPPER: &str = "contract.A";
 const SORTED: &str = "contract.sorted";
 const CONCURRENT: &str = "contract.concurrent";
+/// Scopes under one prefix, for `scopes` and `move_rows`.
+const MOVE_FROM: &str = "contract.move:from";
+const MOVE_TO: &str = "contract.move:to";
+const MOVE_EMPTY: &str = "contract.move:empty";
 
 /// The behaviour every [`Store`] backend must have. It only touches scopes starting with
 /// `contract.` and empties them first, so it can run again on a persistent database.
 pub(crate) async fn store_contract(store: Arc<dyn Store>) {
-    for scope in [A, A_CHILD, A_UPPER, SORTED, CONCURRENT] {
+    for scope in [A, A_CHILD, A_UPPER, SORTED, CONCURRENT, MOVE_FROM, MOVE_TO] {
         clear(store.as_ref(), scope).await;
     }
     missing_keys(store.as_ref()).await;
@@ -29,6 +33,8 @@ pub(crate) async fn store_contract(store: Arc<dyn Store>) {
     list_is_sorted_by_key(store.as_ref()).await;
     values_round_trip_verbatim(store.as_ref()).await;
     scoped_store_sees_only_its_scope(Arc::clone(&store)).await;
+    scopes_lists_those_with_rows_under_a_prefix(store.as_ref()).await;
+    move_rows_moves_each_row_once(store.as_ref()).await;
     concurrent_writes_all_land(store).await;
 }
 
@@ -106,6 +112,65 @@ async fn scopes_are_isolated(store: &dyn Store) {
     for scope in [A, A_CHILD, A_UPPER] {
         clear(store, scope).await;
     }
+}
+
+async fn scopes_lists_those_with_rows_under_a_prefix(store: &dyn Store) {
+    store.put(MOVE_FROM, "a", "1").await.unwrap();
+    store.put(MOVE_FROM, "b", "2").await.unwrap();
+    store.put(MOVE_TO, "c", "3").await.unwrap();
+    store.put(MOVE_EMPTY, "gone", "x").await.unwrap();
+    store.delete(MOVE_EMPTY, "gone").await.unwrap();
+    store
+        .put("contract.movE:x", "k", "other case")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.scopes("contract.move:").await.unwrap(),
+        vec![(MOVE_FROM.to_string(), 2), (MOVE_TO.to_string(), 1)]
+    );
+    // A prefix is no pattern: `_` and `%` match only themselves.
+    assert_eq!(store.scopes("contract_move%").await.unwrap(), vec![]);
+    clear(store, MOVE_FROM).await;
+    clear(store, MOVE_TO).await;
+    clear(store, "contract.movE:x").await;
+}
+
+async fn move_rows_moves_each_row_once(store: &dyn Store) {
+    store
+        .put_many(
+            MOVE_FROM,
+            &pairs(&[("a", "1"), ("b", "2"), ("c", "3"), ("taken", "old")]),
+        )
+        .await
+        .unwrap();
+    store.put(MOVE_TO, "taken", "new").await.unwrap();
+    let some = ["b".to_string(), "missing".to_string()];
+    assert_eq!(
+        store
+            .move_rows(MOVE_FROM, MOVE_TO, Some(&some))
+            .await
+            .unwrap(),
+        vec!["b".to_string()]
+    );
+    assert_eq!(
+        store.move_rows(MOVE_FROM, MOVE_TO, None).await.unwrap(),
+        vec!["a".to_string(), "c".to_string()]
+    );
+    // A key already in the target stays where it is, value and all.
+    assert_eq!(
+        store.list(MOVE_FROM).await.unwrap(),
+        pairs(&[("taken", "old")])
+    );
+    assert_eq!(
+        store.list(MOVE_TO).await.unwrap(),
+        pairs(&[("a", "1"), ("b", "2"), ("c", "3"), ("taken", "new")])
+    );
+    assert_eq!(
+        store.move_rows(MOVE_TO, MOVE_TO, None).await.unwrap(),
+        Vec::<String>::new()
+    );
+    clear(store, MOVE_FROM).await;
+    clear(store, MOVE_TO).await;
 }
 
 async fn delete_reports_whether_a_row_went(store: &dyn Store) {
@@ -481,4 +546,9 @@ fn unix_secs() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contract_memory() {
+    store_contract(Arc::new(switchboard_api::MemoryStore::new())).await;
 }

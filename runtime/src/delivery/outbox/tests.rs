@@ -177,9 +177,18 @@ impl Bot {
 }
 
 fn started(store: &Arc<dyn Store>, connector: Arc<dyn Connector>) -> (Bot, ScopedStore) {
+    started_as(store, connector, "test")
+}
+
+/// A bot named `name` (`[Bot] name`), its outbox started on `store`.
+fn started_as(
+    store: &Arc<dyn Store>,
+    connector: Arc<dyn Connector>,
+    name: &str,
+) -> (Bot, ScopedStore) {
     let bot = Bot::new(store);
     bot.host.delivery.attach(connector);
-    let scoped = ScopedStore::new(store.clone(), scope("test"));
+    let scoped = ScopedStore::new(store.clone(), scope(name));
     bot.host.delivery.open_outbox(
         scoped.clone(),
         bot.host.background_tasks().clone(),
@@ -378,4 +387,107 @@ async fn a_message_for_a_connector_the_bot_does_not_run_is_refused_not_accepted(
         .await
         .unwrap();
     assert_eq!(recorder.wait_for(1).await, vec!["delivered"]);
+}
+
+/// A connector whose transport is down: every send fails at once; it counts the attempts.
+#[derive(Default)]
+struct Down {
+    attempts: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Connector for Down {
+    fn name(&self) -> &str {
+        "chat"
+    }
+    fn kind(&self) -> &str {
+        "down"
+    }
+    async fn run(&self, _: ConnectorIo) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+    async fn send(&self, _: &Outbound) -> Result<(), ConnectorError> {
+        self.attempts.fetch_add(1, Ordering::SeqCst);
+        Err(ConnectorError::other("network down"))
+    }
+}
+
+/// Queues `texts` under bot name `name` with a connector that never sends: the rows stay.
+async fn strand(store: &Arc<dyn Store>, name: &str, texts: &[&str]) {
+    let (bot, scoped) = started_as(store, Arc::new(Stuck), name);
+    for text in texts {
+        bot.accept(Target::channel("chat", "#general"), *text)
+            .await
+            .unwrap();
+    }
+    assert_eq!(waiting(&scoped).await, texts.to_vec());
+}
+
+#[tokio::test]
+async fn a_renamed_bot_on_sqlite_adopts_and_sends_what_its_former_name_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("bot.db")).unwrap());
+    strand(&store, "old name", &["one", "two"]).await;
+
+    adopt::adopt_stranded(&store, "new name").await;
+    let recorder = Arc::new(Recorder::default());
+    let (_bot, scoped) = started_as(&store, recorder.clone(), "new name");
+    assert_eq!(recorder.wait_for(2).await, vec!["one", "two"]);
+    rows_drained(&scoped).await;
+    assert!(store.list(&scope("old name")).await.unwrap().is_empty());
+    assert_eq!(recorder.sent.lock().unwrap().len(), 2, "sent once each");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renamed_bot_on_postgres_leaves_other_names_alone_until_moved() {
+    let pg = switchboard_testing::TestPostgres::start();
+    let url = pg.database().await;
+    let store: Arc<dyn Store> = Arc::new(crate::store::PostgresStore::connect(&url).await.unwrap());
+    strand(&store, "old", &["one", "two"]).await;
+
+    adopt::adopt_stranded(&store, "new").await;
+    assert_eq!(
+        store.list(&scope("old")).await.unwrap().len(),
+        2,
+        "not taken"
+    );
+
+    let outboxes = admin::Outboxes::new(store.clone());
+    let moved = outboxes
+        .adopt("old", "new", &admin::Selection::All)
+        .await
+        .unwrap();
+    assert_eq!(moved.len(), 2);
+    let recorder = Arc::new(Recorder::default());
+    let (_bot, scoped) = started_as(&store, recorder.clone(), "new");
+    assert_eq!(recorder.wait_for(2).await, vec!["one", "two"]);
+    rows_drained(&scoped).await;
+    assert!(store.list(&scope("old")).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_message_dropped_while_it_waits_for_a_retry_is_not_tried_again() {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
+    let down = Arc::new(Down::default());
+    let (bot, scoped) = started(&store, down.clone());
+    bot.accept(Target::channel("chat", "#g"), "doomed")
+        .await
+        .unwrap();
+    // The first try and its retry at once both fail; the next would come a second later.
+    let wait = async {
+        while down.attempts.load(Ordering::SeqCst) < 2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), wait)
+        .await
+        .expect("two attempts");
+    let (key, _) = scoped.list().await.unwrap().remove(0);
+    assert!(scoped.delete(&key).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert_eq!(
+        down.attempts.load(Ordering::SeqCst),
+        2,
+        "tried after the drop"
+    );
 }
