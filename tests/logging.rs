@@ -129,3 +129,40 @@ fn a_log_in_a_file_or_pipe_has_no_colour_codes() {
     assert!(log.contains("switchboard ready"), "{log}");
     assert!(!log.contains('\u{1b}'), "colour codes in a pipe: {log:?}");
 }
+
+/// The log lines of a console run with `--log-level level` and `SWITCHBOARD_LOG` as given.
+fn log_with(level: &str, env: Option<&str>) -> String {
+    let scratch = Scratch::new();
+    let mut command = scratch.command(&["--log-level", level, "console"]);
+    if let Some(env) = env {
+        command.env("SWITCHBOARD_LOG", env);
+    }
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start switchboard");
+    String::from_utf8_lossy(&wait_output(child).stderr).into_owned()
+}
+
+#[test]
+fn the_log_filter_is_switchboard_log_then_log_level_then_info() {
+    let debug = " DEBUG switchboard_runtime::store::sqlite: store migrated";
+    assert!(log_with("debug", None).contains(debug));
+    assert!(!log_with("info", None).contains(debug));
+    // SWITCHBOARD_LOG wins, also per module.
+    assert!(log_with("info", Some("info,switchboard_runtime=debug")).contains(debug));
+    assert!(!log_with("debug", Some("info")).contains(debug));
+    // An invalid SWITCHBOARD_LOG falls back to --log-level, and says so.
+    let log = log_with("debug", Some("x=bogus"));
+    assert!(log.contains(debug), "{log}");
+    assert!(
+        log.contains("warning: SWITCHBOARD_LOG `x=bogus` is not a valid log filter"),
+        "{log}"
+    );
+    // An invalid --log-level falls back to info.
+    let log = log_with("x=bogus", None);
+    assert!(log.contains("warning: log filter `x=bogus` is not valid"), "{log}");
+    assert!(log.contains(" INFO ") && !log.contains(debug), "{log}");
+}

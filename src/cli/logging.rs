@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGuard};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogFormat {
@@ -36,11 +38,7 @@ pub(crate) use say;
 /// Starts logging; keep the guard until the end of `main` (dropping it flushes the queue, for
 /// at most a second).
 pub fn init(format: LogFormat, level: &str) -> WorkerGuard {
-    let requested = std::env::var("SWITCHBOARD_LOG").unwrap_or_else(|_| level.to_string());
-    let filter = EnvFilter::try_new(&requested).unwrap_or_else(|e| {
-        say!("warning: log filter `{requested}` is not valid ({e}); using `info`");
-        EnvFilter::new("info")
-    });
+    let filter = filter(level);
     let dropped = Arc::new(OnceLock::new());
     let (writer, guard) = NonBlockingBuilder::default()
         .lossy(true)
@@ -49,14 +47,31 @@ pub fn init(format: LogFormat, level: &str) -> WorkerGuard {
         .finish(LossyWriter::new(io::stderr(), dropped.clone()));
     let _ = dropped.set(writer.error_counter());
     let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_max_level(LevelFilter::TRACE)
         .with_ansi(use_color())
         .with_writer(writer);
     match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.finish().with(filter).init(),
+        LogFormat::Json => builder.json().finish().with(filter).init(),
     }
     guard
+}
+
+/// `SWITCHBOARD_LOG` when it is a valid filter, else `--log-level`, else `info`. A filter is a
+/// level (`debug`) or per-module directives (`info,switchboard_runtime=debug`).
+fn filter(level: &str) -> Targets {
+    if let Ok(requested) = std::env::var("SWITCHBOARD_LOG") {
+        match requested.parse::<Targets>() {
+            Ok(filter) => return filter,
+            Err(e) => say!(
+                "warning: SWITCHBOARD_LOG `{requested}` is not a valid log filter ({e}); using `{level}`"
+            ),
+        }
+    }
+    level.parse().unwrap_or_else(|e| {
+        say!("warning: log filter `{level}` is not valid ({e}); using `info`");
+        Targets::new().with_default(LevelFilter::INFO)
+    })
 }
 
 /// Colour only for a terminal, and never with `NO_COLOR` set (<https://no-color.org>).
