@@ -163,6 +163,9 @@ fn the_log_filter_is_switchboard_log_then_log_level_then_info() {
     );
     // An invalid --log-level falls back to info.
     let log = log_with("x=bogus", None);
-    assert!(log.contains("warning: log filter `x=bogus` is not valid"), "{log}");
+    assert!(
+        log.contains("warning: log filter `x=bogus` is not valid"),
+        "{log}"
+    );
     assert!(log.contains(" INFO ") && !log.contains(debug), "{log}");
 }

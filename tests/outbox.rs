@@ -7,7 +7,7 @@ mod support;
 use std::sync::Arc;
 
 use serde_json::Value;
-use support::http::{client, free_port, wait_for_port};
+use support::http::{free_port, post_echoes, wait_for_port};
 use support::{stderr, stdout_lines, without_colours, Scratch};
 use switchboard_api::Store;
 use switchboard_runtime::delivery::outbox_scope;
@@ -80,16 +80,8 @@ fn a_message_queued_under_a_former_name_is_sent_after_the_rename() {
     scratch.write("config.ini", &format!("[Bot]\nname = alpha\n{sections}"));
     let mut first = scratch.spawn(&["console", "--config", "config.ini"]);
     wait_for_port(port);
-    let http = client();
     let sent: Vec<String> = (1..=4).map(|n| format!("queued {n}")).collect();
-    for text in &sent {
-        let response = http
-            .post(format!("http://127.0.0.1:{port}/general"))
-            .json(&serde_json::json!({ "echo": text }))
-            .send()
-            .unwrap();
-        assert_eq!(response.status().as_u16(), 200, "{text}");
-    }
+    post_echoes(port, &sent);
     let mut seen = vec![first.next_line()];
     first.child.kill().unwrap(); // SIGKILL: the rest stays in the outbox of "alpha".
     let _ = first.child.wait();

@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::http::{client, free_port, wait_for_port};
+use support::http::{free_port, post_echoes, wait_for_port};
 use support::Scratch;
 
 #[test]
@@ -18,16 +18,8 @@ fn messages_accepted_before_a_kill_9_are_delivered_after_the_restart() {
     let config = config.to_str().unwrap();
     let mut first = scratch.spawn(&["console", "--config", config]);
     wait_for_port(port);
-    let http = client();
     let sent: Vec<String> = (1..=5).map(|n| format!("accepted {n}")).collect();
-    for text in &sent {
-        let response = http
-            .post(format!("http://127.0.0.1:{port}/general"))
-            .json(&serde_json::json!({ "echo": text }))
-            .send()
-            .unwrap();
-        assert_eq!(response.status().as_u16(), 200, "{text}");
-    }
+    post_echoes(port, &sent);
     let mut seen = vec![first.next_line()];
     first.child.kill().unwrap(); // SIGKILL: no graceful shutdown, no flush.
     let _ = first.child.wait();

@@ -38,16 +38,8 @@ pub enum OutboxCommand {
     Retry {
         #[command(flatten)]
         config: ConfigArgs,
-        /// The ids of the messages (see `outbox list`).
-        #[arg(
-            value_name = "ID",
-            required_unless_present = "all",
-            conflicts_with = "all"
-        )]
-        ids: Vec<String>,
-        /// Every message waiting.
-        #[arg(long)]
-        all: bool,
+        #[command(flatten)]
+        which: Which,
         /// Take the messages from this bot name's outbox.
         #[arg(long, value_name = "NAME")]
         from: Option<String>,
@@ -59,16 +51,8 @@ pub enum OutboxCommand {
     Drop {
         #[command(flatten)]
         config: ConfigArgs,
-        /// The ids of the messages (see `outbox list`).
-        #[arg(
-            value_name = "ID",
-            required_unless_present = "all",
-            conflicts_with = "all"
-        )]
-        ids: Vec<String>,
-        /// Every message waiting.
-        #[arg(long)]
-        all: bool,
+        #[command(flatten)]
+        which: Which,
         /// From this bot name's outbox instead of `[Bot] name`.
         #[arg(long, value_name = "NAME")]
         bot: Option<String>,
@@ -102,40 +86,48 @@ async fn execute(command: OutboxCommand) -> Result<(), CliError> {
         }
         OutboxCommand::Retry {
             config,
-            ids,
-            all,
+            which,
             from,
             json,
         } => {
             let (name, outboxes) = open(&config).await?;
-            retry(
-                &outboxes,
-                &name,
-                from.as_deref(),
-                &selection(ids, all),
-                json,
-            )
-            .await
+            retry(&outboxes, &name, from.as_deref(), &which.selection(), json).await
         }
         OutboxCommand::Drop {
             config,
-            ids,
-            all,
+            which,
             bot,
             json,
         } => {
             let (name, outboxes) = open(&config).await?;
             let bot = bot.unwrap_or(name);
-            drop_messages(&outboxes, &bot, &selection(ids, all), json).await
+            drop_messages(&outboxes, &bot, &which.selection(), json).await
         }
     }
 }
 
-fn selection(ids: Vec<String>, all: bool) -> OutboxSelection {
-    if all {
-        OutboxSelection::All
-    } else {
-        OutboxSelection::Ids(ids)
+/// The messages a `retry` or `drop` is about: ids, or `--all`.
+#[derive(clap::Args, Debug)]
+pub struct Which {
+    /// The ids of the messages (see `outbox list`).
+    #[arg(
+        value_name = "ID",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    ids: Vec<String>,
+    /// Every message waiting.
+    #[arg(long)]
+    all: bool,
+}
+
+impl Which {
+    fn selection(self) -> OutboxSelection {
+        if self.all {
+            OutboxSelection::All
+        } else {
+            OutboxSelection::Ids(self.ids)
+        }
     }
 }
 

@@ -35,6 +35,19 @@ pub fn client() -> reqwest::blocking::Client {
         .expect("http client")
 }
 
+/// Posts each text to the JSON sink on `port` (`/general`), each answered `200`.
+pub fn post_echoes(port: u16, texts: &[String]) {
+    let http = client();
+    for text in texts {
+        let response = http
+            .post(format!("http://127.0.0.1:{port}/general"))
+            .json(&serde_json::json!({ "echo": text }))
+            .send()
+            .expect("post to the JSON sink");
+        assert_eq!(response.status().as_u16(), 200, "{text}");
+    }
+}
+
 /// The status and the JSON body of a response.
 pub fn json_of(response: reqwest::blocking::Response) -> (u16, serde_json::Value) {
     let status = response.status().as_u16();
