@@ -1,9 +1,46 @@
 //! The message a webhook becomes: a template over the JSON body, `{{ field.path }}` (minijinja).
-//! A field the body lacks renders as nothing.
+//! A field the body lacks renders as nothing. Rendering is bounded, whatever the template and
+//! the body: at most [`MAX_MESSAGE`] bytes of output and [`FUEL`] template instructions.
 
-use minijinja::{Environment, UndefinedBehavior};
+use std::io::{self, Write};
+
+use minijinja::value::ValueKind;
+use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
 
 const NAME: &str = "message";
+
+/// The longest message a template may render, in bytes.
+pub const MAX_MESSAGE: usize = 65_536;
+
+/// The template instructions one render may run: far more than a loop over every item a
+/// 64 KiB body can hold needs, far fewer than a runaway loop would take.
+pub const FUEL: u64 = 1_000_000;
+
+/// The most items a list may have to be printed whole (`{{ commits }}`): printing goes through
+/// every item even once the output is over [`MAX_MESSAGE`], so a longer one is refused first.
+pub const MAX_PRINTED_ITEMS: usize = 10_000;
+
+/// Collects what is rendered, and fails the render once it is over [`MAX_MESSAGE`].
+#[derive(Default)]
+struct Bounded {
+    text: Vec<u8>,
+    over: bool,
+}
+
+impl Write for Bounded {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if self.text.len() + bytes.len() > MAX_MESSAGE {
+            self.over = true;
+            return Err(io::Error::other("message too long"));
+        }
+        self.text.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
 
 pub struct MessageTemplate {
     env: Environment<'static>,
@@ -13,6 +50,17 @@ impl MessageTemplate {
     pub fn compile(source: &str) -> Result<Self, String> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Chainable);
+        env.set_fuel(Some(FUEL));
+        env.set_formatter(|out, state, value| {
+            let list = matches!(value.kind(), ValueKind::Seq | ValueKind::Iterable);
+            match value.len() {
+                Some(items) if list && items > MAX_PRINTED_ITEMS => Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("a list of {items} items is too long to print (at most {MAX_PRINTED_ITEMS})"),
+                )),
+                _ => minijinja::escape_formatter(out, state, value),
+            }
+        });
         env.add_template_owned(NAME, source.to_string())
             .map_err(|e| format!("the template does not compile: {e}"))?;
         Ok(MessageTemplate { env })
@@ -27,10 +75,14 @@ impl MessageTemplate {
             .env
             .get_template(NAME)
             .map_err(|e| format!("the template cannot be used: {e}"))?;
-        template
-            .render(minijinja::Value::from_serialize(body))
-            .map(|text| text.trim().to_string())
-            .map_err(|e| format!("the template cannot render this body: {e}"))
+        let mut out = Bounded::default();
+        match template.render_captured_to(minijinja::Value::from_serialize(body), &mut out) {
+            Ok(_) => Ok(String::from_utf8_lossy(&out.text).trim().to_string()),
+            Err(_) if out.over => Err(format!(
+                "the template renders a message over {MAX_MESSAGE} bytes for this body"
+            )),
+            Err(e) => Err(format!("the template cannot render this body: {e}")),
+        }
     }
 }
 
@@ -54,6 +106,61 @@ mod tests {
             "[octo/hello] mona pushed 2 commit(s)"
         );
         assert!(t.render(&serde_json::json!([1])).is_err());
+    }
+
+    /// Found by the `webhook_template` fuzz target: a list repeated 55 million times took
+    /// minutes to render.
+    #[test]
+    fn a_list_too_long_to_print_is_refused_before_it_is_walked() {
+        let t = MessageTemplate::compile("{{a*55555222.}}").unwrap();
+        let body = serde_json::json!({"a": [1, "two", {"three": null}]});
+        let err = t.render(&body).unwrap_err();
+        assert!(
+            err.contains("a list of 166665666 items is too long to print (at most 10000)"),
+            "{err}"
+        );
+        let t = MessageTemplate::compile("{{ a }}").unwrap();
+        let body = serde_json::json!({"a": [1, 2]});
+        assert_eq!(t.render(&body).unwrap(), "[1, 2]");
+    }
+
+    #[test]
+    fn a_render_stops_at_the_message_limit() {
+        let t =
+            MessageTemplate::compile("{% for i in range(100000) %}xxxxxxxxxx{% endfor %}").unwrap();
+        let err = t.render(&serde_json::json!({})).unwrap_err();
+        assert_eq!(
+            err,
+            "the template renders a message over 65536 bytes for this body"
+        );
+        let long = serde_json::json!({"a": "x".repeat(MAX_MESSAGE + 1)});
+        assert!(MessageTemplate::compile("{{ a }}")
+            .unwrap()
+            .render(&long)
+            .is_err());
+        let fits = serde_json::json!({"a": "x".repeat(MAX_MESSAGE)});
+        assert_eq!(
+            MessageTemplate::compile("{{ a }}")
+                .unwrap()
+                .render(&fits)
+                .unwrap()
+                .len(),
+            MAX_MESSAGE
+        );
+    }
+
+    #[test]
+    fn a_runaway_loop_runs_out_of_fuel() {
+        let t = MessageTemplate::compile(
+            "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}done",
+        )
+        .unwrap();
+        let err = t.render(&serde_json::json!({})).unwrap_err();
+        assert!(
+            err.starts_with("the template cannot render this body"),
+            "{err}"
+        );
+        assert!(err.contains("fuel"), "{err}");
     }
 
     #[test]
