@@ -48,6 +48,13 @@ pub struct MessageTemplate {
 
 impl MessageTemplate {
     pub fn compile(source: &str) -> Result<Self, String> {
+        if uses_repetition(source) {
+            return Err(
+                "the template multiplies (`*`), which message templates do not allow: \
+                 repeating a list or a string can make a message of any size"
+                    .to_string(),
+            );
+        }
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Chainable);
         env.set_fuel(Some(FUEL));
@@ -86,6 +93,38 @@ impl MessageTemplate {
     }
 }
 
+/// Whether an expression of the template (`{{ ... }}` or `{% ... %}`) has a `*` outside its
+/// quoted strings. minijinja repeats a list `n` times lazily and computes the length with an
+/// unchecked multiplication (found by the `webhook_template` fuzz target), so a template must not
+/// repeat at all; nothing a chat message needs is a product.
+fn uses_repetition(source: &str) -> bool {
+    let mut rest = source;
+    while let Some(open) = rest.find(['{']) {
+        let after = &rest[open + 1..];
+        let close = match after.chars().next() {
+            Some('{') => "}}",
+            Some('%') => "%}",
+            _ => {
+                rest = after;
+                continue;
+            }
+        };
+        let body = &after[1..];
+        let end = body.find(close).unwrap_or(body.len());
+        let mut quote = None;
+        for c in body[..end].chars() {
+            match (quote, c) {
+                (None, '\'' | '"') => quote = Some(c),
+                (Some(q), c) if c == q => quote = None,
+                (None, '*') => return true,
+                _ => {}
+            }
+        }
+        rest = &body[end..];
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,14 +148,35 @@ mod tests {
     }
 
     /// Found by the `webhook_template` fuzz target: a list repeated 55 million times took
-    /// minutes to render.
+    /// minutes to render, and a repeat count near 2^64 overflowed minijinja's length.
+    #[test]
+    fn a_template_that_multiplies_is_refused_up_front() {
+        for source in [
+            "{{a*55555222.}}",
+            "{{a*--000000000000000003036825201039085112*--22}}",
+            "{% for x in a * 3 %}{{ x }}{% endfor %}",
+            "{% set b = a*2 %}{{ b }}",
+        ] {
+            let err = MessageTemplate::compile(source).err().unwrap();
+            assert!(
+                err.starts_with("the template multiplies"),
+                "{source}: {err}"
+            );
+        }
+        for fine in [
+            "{{ '*' }} {{ \"a*b\" }} * stars * {{ a }}",
+            "{# a*b #}{{ a }}",
+        ] {
+            assert!(MessageTemplate::compile(fine).is_ok(), "{fine}");
+        }
+    }
+
     #[test]
     fn a_list_too_long_to_print_is_refused_before_it_is_walked() {
-        let t = MessageTemplate::compile("{{a*55555222.}}").unwrap();
-        let body = serde_json::json!({"a": [1, "two", {"three": null}]});
-        let err = t.render(&body).unwrap_err();
+        let t = MessageTemplate::compile("{{ range(20000) }}").unwrap();
+        let err = t.render(&serde_json::json!({})).unwrap_err();
         assert!(
-            err.contains("a list of 166665666 items is too long to print (at most 10000)"),
+            err.contains("a list of 20000 items is too long to print (at most 10000)"),
             "{err}"
         );
         let t = MessageTemplate::compile("{{ a }}").unwrap();
