@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod docs;
+pub mod drop_in;
 pub mod http;
 
 use std::io::{BufRead, BufReader, Write};

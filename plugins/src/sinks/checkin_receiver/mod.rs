@@ -17,6 +17,8 @@ mod wire;
 #[cfg(test)]
 mod listener_tests;
 #[cfg(test)]
+mod sink_tests;
+#[cfg(test)]
 mod tests;
 
 use std::sync::Arc;
