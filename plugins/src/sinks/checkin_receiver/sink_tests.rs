@@ -7,14 +7,17 @@ use warp::http::StatusCode;
 use super::tests::{body, post, SECRET};
 use super::*;
 
+/// `text` as the config file of a fresh folder (kept while the test holds it).
+fn config_in(text: &str) -> (switchboard_api::config::Config, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let config =
+        switchboard_api::config::Config::from_text(dir.path().join("config.ini"), text).unwrap();
+    (config, dir)
+}
+
 #[tokio::test]
 async fn the_sink_publishes_each_stored_check_in_on_the_bus() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = switchboard_api::config::Config::from_text(
-        dir.path().join("config.ini"),
-        "[Sink.checkin_receiver]\nsecret = s3cret\nport = 9998\n",
-    )
-    .unwrap();
+    let (config, dir) = config_in("[Sink.checkin_receiver]\nsecret = s3cret\nport = 9998\n");
     let mut builder = switchboard_api::PluginBuilder::new(&config);
     CheckinReceiverPlugin.build(&mut builder).unwrap();
     let parts = builder.into_parts();
@@ -67,9 +70,7 @@ async fn the_sink_publishes_each_stored_check_in_on_the_bus() {
 
 /// The in-bot receiver from `text`, its filter on a test bot.
 async fn sink_from(text: &str) -> (Arc<dyn Sink>, SinkFilter, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let config =
-        switchboard_api::config::Config::from_text(dir.path().join("config.ini"), text).unwrap();
+    let (config, dir) = config_in(text);
     let mut builder = switchboard_api::PluginBuilder::new(&config);
     CheckinReceiverPlugin.build(&mut builder).unwrap();
     let sink = builder
@@ -167,12 +168,7 @@ async fn the_sinks_listener_keys_are_checked_at_their_line() {
 
 #[test]
 fn the_sink_refuses_to_build_without_a_secret() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = switchboard_api::config::Config::from_text(
-        dir.path().join("config.ini"),
-        "[Sink.checkin_receiver]\nport = 9998\n",
-    )
-    .unwrap();
+    let (config, _dir) = config_in("[Sink.checkin_receiver]\nport = 9998\n");
     let mut builder = switchboard_api::PluginBuilder::new(&config);
     if std::env::var("CHECKIN_API_SECRET").is_err() {
         let err = CheckinReceiverPlugin.build(&mut builder).unwrap_err();

@@ -99,7 +99,7 @@ impl MessageTemplate {
 /// repeat at all; nothing a chat message needs is a product.
 fn uses_repetition(source: &str) -> bool {
     let mut rest = source;
-    while let Some(open) = rest.find(['{']) {
+    while let Some(open) = rest.find('{') {
         let after = &rest[open + 1..];
         let close = match after.chars().next() {
             Some('{') => "}}",
